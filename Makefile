@@ -1,0 +1,28 @@
+# The two README commands. Both run scripts/setup-env.sh first (idempotent: seconds when nothing changed).
+VENV ?= $(HOME)/.cache/cordsnet/venv
+export CORDSNET_VENV := $(VENV)
+# Torch threads spin-wait and collapse when two jobs share the 2 cores; passive waiting avoids that.
+export OMP_WAIT_POLICY ?= PASSIVE
+CONFIG ?= config/config.yaml
+CORES ?= all
+PYTEST_ARGS ?=
+
+.PHONY: env reproduce test lint dry-run help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+env:  ## create or update the virtual environment and the offline data sources
+	@bash scripts/setup-env.sh
+
+reproduce: env  ## run the whole reproduction at the configuration in CONFIG (default: the embedded scale)
+	$(VENV)/bin/snakemake --cores $(CORES) --configfile $(CONFIG)
+
+test: env  ## run the test suite (what CI runs)
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: env  ## ruff over the package, tests, benchmarks and workflow helpers
+	$(VENV)/bin/ruff check cordsnet tests benchmarks
+
+dry-run: env  ## show what `make reproduce` would run
+	$(VENV)/bin/snakemake -n --cores $(CORES) --configfile $(CONFIG)

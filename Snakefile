@@ -1,0 +1,24 @@
+# CordsNet reproduction workflow.  `snakemake --cores all` reproduces every figure and table of the
+# configuration in config/config.yaml (the default, reduced scale); `--configfile config/paper.yaml` runs the
+# paper's scale, `--configfile config/smoke.yaml` the tiny CI scale.  One rule file per concern in workflow/rules.
+from snakemake.utils import min_version, validate
+
+min_version("8.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/compute.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        rules.data.input,
+        rules.compute.input,

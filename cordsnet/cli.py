@@ -1,0 +1,76 @@
+"""Command-line entry points (``cordsnet <command> --help``). Workflow rules call these; so can users.
+
+Every command takes the configuration either as a file (``--config config/config.yaml``) or, as Snakemake rules
+pass it, as the already-merged JSON (``--config-json '{...}'``). Either way it is validated by the schema.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Any
+
+from cordsnet.commands import COMMANDS
+from cordsnet.config import ConfigError, load_config
+
+log = logging.getLogger("cordsnet")
+
+def _config_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    if args.config_json:
+        try:
+            raw = json.loads(args.config_json)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"--config-json is not valid JSON: {exc}") from exc
+        return load_config(raw, partial=True)
+    return load_config(args.config)
+
+
+def _threads(cfg: dict[str, Any], override: int | None) -> None:
+    import torch
+
+    torch.set_num_threads(override or cfg.get("run", {}).get("threads", 2))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cordsnet",
+        description="CordsNet reproduction: library commands used by the Snakemake workflow.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (help_text, add_args, _) in sorted(COMMANDS.items()):
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        src = p.add_mutually_exclusive_group()
+        src.add_argument("--config", default="config/config.yaml", help="YAML configuration (default: %(default)s)")
+        src.add_argument("--config-json", help="(a slice of) the merged configuration as JSON")
+        p.add_argument("--threads", type=int, default=None, help="torch threads (default: run.threads)")
+        add_args(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        cfg = _config_from_args(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    _threads(cfg, args.threads)
+    _, _, fn = COMMANDS[args.command]
+    try:
+        return fn(args, cfg)
+    except Exception as exc:  # report library errors as one clear line, keep the traceback in debug logs
+        from cordsnet.data import DataFormatError, DataUnavailableError
+
+        if isinstance(exc, (DataFormatError, DataUnavailableError, ConfigError, FileNotFoundError, ValueError)):
+            log.debug("traceback", exc_info=True)
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

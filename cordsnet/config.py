@@ -1,0 +1,113 @@
+"""Configuration: one schema-validated source of parameters for the library, Snakemake, DVC and notebooks.
+
+The schema (``cordsnet/schemas/config.schema.yaml``, also reachable as ``workflow/schemas/config.schema.yaml``)
+rejects unknown keys, wrong types and out-of-range values. :func:`load_config` reports the first fault with the
+dotted key path (``model.width: -1 is less than or equal to the minimum of 0``) and fills in schema defaults,
+so code downstream never guesses a missing value.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+SCHEMA_RESOURCE = "schemas/config.schema.yaml"
+
+
+class ConfigError(ValueError):
+    """A configuration that does not satisfy the schema; the message names the key path and the fix."""
+
+
+def schema() -> dict[str, Any]:
+    text = resources.files("cordsnet").joinpath(SCHEMA_RESOURCE).read_text()
+    return yaml.safe_load(text)
+
+
+def schema_path() -> Path:
+    return Path(str(resources.files("cordsnet").joinpath(SCHEMA_RESOURCE)))
+
+
+def _key_path(error: jsonschema.ValidationError) -> str:
+    parts = [str(p) for p in error.absolute_path]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        extra = sorted(k for k in error.instance if k not in allowed)
+        parts = parts + extra[:1]
+    return ".".join(parts) or "<top level>"
+
+
+def _fill_defaults(node: Any, sch: dict[str, Any], root: dict[str, Any]) -> None:
+    """Insert schema ``default`` values for absent keys (recursively, following local ``$ref``s)."""
+    if "$ref" in sch:
+        ref = sch["$ref"].lstrip("#/").split("/")
+        target = root
+        for part in ref:
+            target = target[part]
+        sch = target
+    if not isinstance(node, dict):
+        return
+    for key, sub in sch.get("properties", {}).items():
+        if key not in node and "default" in sub:
+            node[key] = copy.deepcopy(sub["default"])
+        if key in node:
+            _fill_defaults(node[key], sub, root)
+
+
+def validate_config(cfg: dict[str, Any], partial: bool = False) -> dict[str, Any]:
+    """Validate ``cfg`` against the schema and return a copy with defaults filled in.
+
+    ``partial=True`` accepts a slice of a configuration (some top-level sections only), as workflow rules pass
+    it: each section present is still validated in full. Raises :class:`ConfigError` naming the key path.
+    """
+    sch = schema()
+    if partial:
+        sch["required"] = []
+    validator = jsonschema.Draft7Validator(sch)
+    errors = sorted(validator.iter_errors(cfg), key=lambda e: (len(e.absolute_path), list(e.absolute_path)))
+    if errors:
+        err = jsonschema.exceptions.best_match(errors)
+        raise ConfigError(
+            f"invalid configuration at '{_key_path(err)}': {err.message}. "
+            f"Fix this key (allowed keys, types and ranges are in workflow/schemas/config.schema.yaml)."
+        )
+    out = copy.deepcopy(cfg)
+    _fill_defaults(out, sch, sch)
+    return out
+
+
+def load_config(source: str | os.PathLike[str] | dict[str, Any], partial: bool = False) -> dict[str, Any]:
+    """Load a YAML/JSON file (or take a dict), validate it and fill defaults."""
+    if isinstance(source, dict):
+        return validate_config(source, partial=partial)
+    path = Path(source)
+    if not path.is_file():
+        raise ConfigError(f"configuration file not found: {path}. Pass one of config/*.yaml or your own copy.")
+    try:
+        cfg = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"{path} must hold a mapping of sections (run, paths, data, ...), got {type(cfg).__name__}")
+    try:
+        return validate_config(cfg)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def config_hash(cfg: Any) -> str:
+    """Stable short hash of a config (or a slice of one), for provenance records."""
+    blob = json.dumps(cfg, sort_keys=True, separators=(",", ":"), default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def config_slice(cfg: dict[str, Any], *sections: str) -> dict[str, Any]:
+    """The named top-level sections of ``cfg``: what a step depends on, so only their changes re-run it."""
+    return {s: copy.deepcopy(cfg[s]) for s in sections}

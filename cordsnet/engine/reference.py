@@ -1,0 +1,51 @@
+"""The plain reference simulation: the update exactly as REFERENCE.md writes it, recomputing everything.
+
+Every step recomputes the stem on the current image, every weight normalisation, every convolution, at the full
+batch, for the spontaneous warm-up too; areas are updated deepest-first so each reads the previous step's state
+below it. It exists to check the engine (tests: identical numbers) and to measure it (benchmarks: speed-up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from cordsnet.models.blocks import compose_input, readout_features
+from cordsnet.models.cordsnet import CordsNet
+
+
+def reference_simulate(model: CordsNet, schedule: Sequence[tuple[torch.Tensor | None, int]],
+                       spontaneous_steps: int = 100, batch_size: int | None = None) -> torch.Tensor:
+    """Logits at every step of ``schedule`` (after the warm-up): T x B x classes.
+
+    ``schedule`` is a list of (images or None for a blank, steps). Images are B x C x H x W.
+    """
+    images = [x for x, _ in schedule if x is not None]
+    if batch_size is None:
+        batch_size = images[0].shape[0]
+    ref = images[0] if images else next(model.parameters())
+    c, h, w = model.arch.in_channels, model.arch.image_size, model.arch.image_size
+    blank = torch.zeros(batch_size, c, h, w, dtype=ref.dtype, device=ref.device)
+    states = [torch.zeros(batch_size, *shape, dtype=ref.dtype, device=ref.device) for shape in model.state_shapes()]
+    for _ in range(spontaneous_steps):
+        states = _step(model, states, blank)
+    logits = []
+    for stimulus, steps in schedule:
+        x = blank if stimulus is None else stimulus
+        for _ in range(steps):
+            states = _step(model, states, x)
+            logits.append(model.readout(readout_features([torch.relu(r) for r in states])))
+    return torch.stack(logits)
+
+
+def _step(model: CordsNet, states: list[torch.Tensor], image: torch.Tensor) -> list[torch.Tensor]:
+    s = model.stem(image)
+    new = list(states)
+    for i in reversed(range(len(model.areas))):
+        area = model.areas[i]
+        acts = [torch.relu(r) for r in states]  # previous step's states of the areas below
+        u = compose_input(area.spec, acts, s, area.skip)
+        pre = area.rec(states[i]) + area.bias + area.ff(u)
+        new[i] = (1 - model.alpha) * states[i] + model.alpha * model.phi(pre)
+    return new

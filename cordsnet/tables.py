@@ -1,0 +1,25 @@
+"""Writing tables (CSV + Markdown) with a provenance sidecar, atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cordsnet.io import write_json, write_text
+
+
+def write_table(rows: list[dict[str, Any]], csv_path: str | os.PathLike[str], provenance: dict[str, Any],
+                title: str, note: str = "") -> pd.DataFrame:
+    """``<name>.csv``, ``<name>.md`` (with a caption that states data and scale) and ``<name>.provenance.json``."""
+    df = pd.DataFrame(rows)
+    csv_path = Path(csv_path)
+    write_text(csv_path, df.to_csv(index=False))
+    caption = f"**{title}.** {note}".strip()
+    scale = provenance.get("scale")
+    footer = f"\n\nScale: {scale}. Code {provenance.get('code_version')}, config hash {provenance.get('config_hash')}."
+    write_text(csv_path.with_suffix(".md"), caption + "\n\n" + df.to_markdown(index=False) + footer + "\n")
+    write_json(csv_path.with_suffix(".provenance.json"), provenance)
+    return df

@@ -1,0 +1,85 @@
+import copy
+
+import pytest
+import yaml
+
+from cordsnet.config import ConfigError, config_hash, config_slice, load_config, validate_config
+from tests.conftest import REPO
+
+CONFIGS = ["config.yaml", "smoke.yaml", "paper.yaml"]
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_shipped_configs_validate(name):
+    cfg = load_config(REPO / "config" / name)
+    assert cfg["run"]["scale"] in ("default", "smoke", "paper")
+    # defaults were filled in from the schema
+    assert "grad_clip" in cfg["training"]["cnn"]
+    assert "precision" in cfg["simulation"]
+
+
+def test_paper_config_is_paper_scale():
+    cfg = load_config(REPO / "config" / "paper.yaml")
+    assert cfg["data"]["image_size"] == 224
+    assert cfg["model"]["width"] == 1.0 and cfg["model"]["stem"] == "paper"
+    assert cfg["model"]["depths"] == [2, 4, 6, 8]
+    assert set(cfg["data"]["datasets"]) == {"mnist", "fmnist", "cifar10", "cifar100", "imagenet"}
+    assert (cfg["simulation"]["spontaneous_steps"], cfg["simulation"]["stimulus_steps"]) == (100, 100)
+    assert cfg["training"]["cnn"]["batch_size"] == 256 and cfg["training"]["cnn"]["lr"] == 0.1
+
+
+def _base():
+    return yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+
+
+@pytest.mark.parametrize(
+    "mutate, path, words",
+    [
+        (lambda c: c["model"].__setitem__("widht", 1.0), "model.widht", "Additional properties"),
+        (lambda c: c["model"].__setitem__("width", -1), "model.width", "minimum"),
+        (lambda c: c["model"].__setitem__("depths", [3]), "model.depths.0", "is not one of"),
+        (lambda c: c["run"].__setitem__("seed", "zero"), "run.seed", "is not of type"),
+        (lambda c: c["training"]["cnn"].__setitem__("batch_size", 0), "training.cnn.batch_size", "minimum"),
+        (lambda c: c["data"].__setitem__("datasets", ["svhn"]), "data.datasets.0", "is not one of"),
+        (lambda c: c.__setitem__("extra", {}), "extra", "Additional properties"),
+        (lambda c: c.pop("model"), "<top level>", "'model' is a required property"),
+    ],
+)
+def test_bad_values_name_the_key_path(mutate, path, words):
+    cfg = _base()
+    mutate(cfg)
+    with pytest.raises(ConfigError) as err:
+        validate_config(cfg)
+    msg = str(err.value)
+    assert f"'{path}'" in msg and words in msg
+
+
+def test_file_errors_name_the_file(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "missing.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model: [unclosed\n")
+    with pytest.raises(ConfigError, match="bad.yaml"):
+        load_config(bad)
+    listy = tmp_path / "list.yaml"
+    listy.write_text("- a\n- b\n")
+    with pytest.raises(ConfigError, match="mapping"):
+        load_config(listy)
+
+
+def test_partial_slices_validate_each_section_fully():
+    cfg = load_config(REPO / "config" / "config.yaml")
+    part = config_slice(cfg, "run", "data")
+    assert validate_config(part, partial=True)["data"] == cfg["data"]
+    with pytest.raises(ConfigError):
+        validate_config(part)  # a full config needs every section
+    broken = copy.deepcopy(part)
+    broken["data"]["augmentation"] = "heavy"
+    with pytest.raises(ConfigError, match="data.augmentation"):
+        validate_config(broken, partial=True)
+
+
+def test_config_hash_is_stable_and_sensitive():
+    a = {"x": 1, "y": [1, 2]}
+    assert config_hash(a) == config_hash({"y": [1, 2], "x": 1})
+    assert config_hash(a) != config_hash({"x": 2, "y": [1, 2]})

@@ -1,0 +1,46 @@
+"""The Snakemake workflow parses, validates its configuration and plans every configuration's DAG."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def _dry_run(*extra: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run(SNAKEMAKE + ["-n", "--cores", "2", *extra], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.mark.parametrize("config", ["config/config.yaml", "config/smoke.yaml", "config/paper.yaml"])
+def test_dry_run_plans_each_configuration(config):
+    res = _dry_run("--configfile", config, "--forceall")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "prepare_tensor_dataset" in res.stdout
+    assert "compute_table" in res.stdout
+    if config.endswith("paper.yaml"):
+        assert "prepare_imagenet" in res.stdout
+
+
+def test_workflow_rejects_an_invalid_configuration(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((REPO / "config" / "smoke.yaml").read_text().replace("width: 0.125", "width: -2"))
+    res = _dry_run("--configfile", str(bad))
+    assert res.returncode != 0
+    out = res.stdout + res.stderr
+    assert "width" in out and ("minimum" in out or "less than" in out)
+
+
+def test_every_rule_declares_log_benchmark_threads_and_resources():
+    for smk in (REPO / "workflow" / "rules").glob("*.smk"):
+        text = smk.read_text()
+        for block in text.split("\nrule ")[1:]:
+            name = block.split(":")[0]
+            if "shell:" not in block and "script:" not in block and "notebook:" not in block:
+                continue  # aggregate target rules (input only)
+            for key in ("log:", "benchmark:", "threads:", "resources:"):
+                assert key in block, f"rule {name} in {smk.name} lacks {key}"

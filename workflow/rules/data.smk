@@ -1,0 +1,46 @@
+# Data: resolve each configured dataset's source (docs/data.md), store it uniformly, write its manifest.
+
+
+def prepared(dataset):
+    return f"{DATA}/prepared/{dataset}/manifest.json"
+
+
+rule data:
+    input:
+        [prepared(d) for d in CFG["data"]["datasets"]],
+
+
+rule prepare_tensor_dataset:
+    output:
+        train=f"{DATA}/prepared/{{tensor_dataset}}/train.pt",
+        test=f"{DATA}/prepared/{{tensor_dataset}}/test.pt",
+        manifest=f"{DATA}/prepared/{{tensor_dataset}}/manifest.json",
+    params:
+        cfg=cfg_json("run", "paths", "data"),
+    log:
+        f"{LOGS}/data/prepare_{{tensor_dataset}}.log",
+    benchmark:
+        f"{BENCH}/data/prepare_{{tensor_dataset}}.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    shell:
+        "{CLI} prepare-data --config-json {params.cfg:q} --dataset {wildcards.tensor_dataset:q} > {log:q} 2>&1"
+
+
+rule prepare_imagenet:
+    output:
+        manifest=f"{DATA}/prepared/imagenet/manifest.json",
+    params:
+        cfg=cfg_json("run", "paths", "data"),
+    log:
+        f"{LOGS}/data/prepare_imagenet.log",
+    benchmark:
+        f"{BENCH}/data/prepare_imagenet.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=120,
+    shell:
+        "{CLI} prepare-data --config-json {params.cfg:q} --dataset imagenet > {log:q} 2>&1"
