@@ -41,7 +41,7 @@ class SimulationResult:
     """area index -> T' x B x C x H x W for the recorded areas and steps."""
     final_states: list[torch.Tensor] = field(default_factory=list)
     spontaneous: list[torch.Tensor] = field(default_factory=list)
-    """the spontaneous state of every area, 1 x C x H x W"""
+    """the spontaneous state of every area, 1 x C x H x W (may be the model's cached copy: do not modify)"""
 
 
 def _cache_key(model: CordsNet, steps: int, dtype: torch.dtype, device: torch.device) -> tuple:
@@ -85,19 +85,21 @@ class _Runner:
         for i in reversed(range(len(model.areas))):
             area = model.areas[i]
             r = states[i]
+            # Fresh convolution outputs are accumulated in place (safe under autograd: neither the convolution's
+            # nor the addition's backward needs them).
             if i == 0:
-                pre = area.rec(r) + const0
+                pre = area.rec(r).add_(const0)
             else:
                 u = compose_input(area.spec, acts, None, area.skip, stem_skip)
-                pre = area.rec(r) + area.bias + area.ff(u)
+                pre = area.rec(r).add_(area.ff(u)).add_(area.bias)
             if self.state_noise:
-                pre = pre + self.state_noise * torch.randn(pre.shape, generator=self.generator,
-                                                           dtype=pre.dtype, device=pre.device)
-            if self.inplace:
-                target = model.phi(pre)
-                new[i] = r.mul_(1 - a).add_(target, alpha=a)
-            else:
-                new[i] = (1 - a) * r + a * model.phi(pre)
+                pre.add_(torch.randn(pre.shape, generator=self.generator, dtype=pre.dtype, device=pre.device),
+                         alpha=self.state_noise)
+            target = torch.relu_(pre) if model.nonlinearity == "relu" else model.phi(pre)
+            if target.dtype != r.dtype:  # bf16 convolutions; states stay fp32
+                target = target.to(r.dtype)
+            # r + a (phi - r) = (1 - a) r + a phi, in one pass over memory
+            new[i] = r.lerp_(target, a) if self.inplace else torch.lerp(r, target, a)
         return new
 
     def readout(self, states: list[torch.Tensor]) -> torch.Tensor:
@@ -190,8 +192,8 @@ def simulate(model: CordsNet, schedule: Schedule, *, spontaneous_steps: int = 10
         spont = spontaneous_state(model, spontaneous_steps, dtype=dtype, device=device, use_cache=use_cache)
         if grad:
             states = [r.expand(batch_size, *r.shape[1:]) for r in spont]
-        else:
-            states = [r.expand(batch_size, *r.shape[1:]).contiguous(memory_format=fmt) for r in spont]
+        else:  # a copy: states are updated in place and the spontaneous state may be the cached one
+            states = [r.expand(batch_size, *r.shape[1:]).clone(memory_format=fmt) for r in spont]
         t = 0
         for stimulus, steps in schedule:
             x = None if stimulus is None else stimulus.to(device=device, dtype=dtype).contiguous(memory_format=fmt)
