@@ -6,7 +6,12 @@ from snakemake.utils import min_version, validate
 min_version("8.0")
 
 
-configfile: "config/config.yaml"
+# The default configuration applies only when no --configfile is given: a --configfile is a complete configuration
+# in its own right (merging it over the default would leak default values into keys it leaves to the schema).
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
+
 
 
 validate(config, "workflow/schemas/config.schema.yaml")
@@ -15,6 +20,7 @@ validate(config, "workflow/schemas/config.schema.yaml")
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/compute.smk"
+include: "workflow/rules/dynamics.smk"
 
 
 rule all:
@@ -22,3 +28,4 @@ rule all:
     input:
         rules.data.input,
         rules.compute.input,
+        rules.dynamics.input,

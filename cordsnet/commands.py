@@ -64,3 +64,56 @@ def _compute_table(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
                 "the work done once per image (stem, area-0 drive, stem skip).")
     log.info("wrote %s (%d rows)", args.out, len(rows))
     return 0
+
+
+def _add_eigs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, help="JSON path; the eigenvalues also go to a .npz beside it")
+    p.add_argument("--checkpoint", default=None, help="a trained model (default: random initialisation)")
+
+
+@command("dynamics-eigs", "Arnoldi vs ARPACK on the first/last recurrent convolution at paper scale (Fig 4A)",
+         _add_eigs)
+def _eigs(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
+    from cordsnet.dynamics.cli import eigen_benchmark
+
+    d = cfg["dynamics"]
+    rep = eigen_benchmark(args.out, d["eig_depth"], d["eig_k"], d["eig_tol"], args.checkpoint,
+                          cfg.get("run", {}).get("seed", 0), d["eig_image_size"])
+    for label, a in rep["areas"].items():
+        log.info("%s area %s: Arnoldi %.1f s, ARPACK %.1f s, max |difference| %.2e", label, a["shape"],
+                 a["arnoldi_seconds"], a["arpack_seconds"], a["max_abs_difference"])
+    return 0
+
+
+def _add_sv(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True)
+    p.add_argument("--channels", type=int, default=16)
+    p.add_argument("--size", type=int, default=16)
+
+
+@command("dynamics-singular-values", "singular values of random recurrent convolutions vs kernel size (Fig S1A)",
+         _add_sv)
+def _sv(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
+    from cordsnet.dynamics.cli import singular_values_report
+
+    singular_values_report(args.out, tuple(cfg["dynamics"]["kernel_sizes"]), args.channels, args.size,
+                           cfg.get("run", {}).get("seed", 0))
+    return 0
+
+
+def _add_regimes(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True)
+
+
+@command("dynamics-regimes", "stable, oscillatory and chaotic regimes with measured diagnostics (Fig 1B, S1B)",
+         _add_regimes)
+def _regimes(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
+    from cordsnet.dynamics.cli import regimes_report
+
+    d = cfg["dynamics"]
+    rep = regimes_report(args.out, d["regime_channels"], d["regime_size"], cfg.get("run", {}).get("seed", 0),
+                         d["regime_steps"])
+    for name, d in rep["regimes"].items():
+        log.info("%s: radius %.2f, speed %.2e, period %s, Lyapunov %.3f", name, d["spectral_radius"],
+                 d["final_speed"], d["period"], d["lyapunov"])
+    return 0

@@ -70,7 +70,7 @@ def validate_config(cfg: dict[str, Any], partial: bool = False) -> dict[str, Any
     sch = schema()
     if partial:
         sch["required"] = []
-    validator = jsonschema.Draft7Validator(sch)
+    validator = jsonschema.validators.validator_for(sch)(sch)
     errors = sorted(validator.iter_errors(cfg), key=lambda e: (len(e.absolute_path), list(e.absolute_path)))
     if errors:
         err = jsonschema.exceptions.best_match(errors)

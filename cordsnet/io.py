@@ -59,3 +59,12 @@ def _json_default(o: Any) -> Any:
     if hasattr(o, "tolist"):
         return o.tolist()
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def save_npz(path: str | os.PathLike[str], **arrays: Any) -> None:
+    """``numpy.savez_compressed`` atomically (arrays for notebooks to plot)."""
+    import numpy as np
+
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **arrays)

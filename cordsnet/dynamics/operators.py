@@ -1,0 +1,133 @@
+"""Matrix-free linear operators of CordsNet's recurrent dynamics.
+
+The recurrent operator of an area is a 3x3 convolution on a C x H x W map: C*H*W units (25,088 for R8's last area,
+200,704 for its first at 224 px), far too many for a dense eigendecomposition. These operators apply it without
+forming the matrix, as torch functions (batched over vectors, any device) and as scipy ``LinearOperator``s (for
+ARPACK). ``dense_matrix`` materialises one for small maps, as the ground truth in tests.
+
+The Jacobian of tau dr/dt = -r + phi(W r + b + F u) at a state is J = (-I + D W) / tau, D = diag(phi'(W r + b + F u)).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from scipy.sparse.linalg import LinearOperator
+
+MatVec = Callable[[torch.Tensor], torch.Tensor]
+"""Maps a batch of flattened vectors (k x n) to (k x n)."""
+
+
+class ConvOperator:
+    """The matrix of a bias-free 2-D convolution (C -> C, stride 1, 'same' size) acting on C x H x W maps.
+
+    ``padding`` is "zeros" (CordsNet's convolutions) or "circular" (block-circulant: exact FFT singular values).
+    """
+
+    def __init__(self, weight: torch.Tensor, size: int, padding: str = "zeros", dtype: torch.dtype = torch.float64):
+        if weight.ndim != 4 or weight.shape[0] != weight.shape[1] or weight.shape[2] != weight.shape[3]:
+            raise ValueError(f"need a square C x C x k x k kernel, got {tuple(weight.shape)}")
+        if weight.shape[2] % 2 == 0:
+            raise ValueError("kernel size must be odd for a 'same'-size convolution")
+        if padding not in ("zeros", "circular"):
+            raise ValueError(f"padding must be 'zeros' or 'circular', got {padding!r}")
+        self.weight = weight.detach().to(dtype)
+        self.channels = weight.shape[0]
+        self.size = size
+        self.padding = padding
+        self.shape = (self.n, self.n)
+        self.dtype = dtype
+
+    @property
+    def n(self) -> int:
+        return self.channels * self.size * self.size
+
+    def apply_maps(self, x: torch.Tensor) -> torch.Tensor:
+        k = self.weight.shape[-1] // 2
+        if self.padding == "circular":
+            x = torch.nn.functional.pad(x, (k, k, k, k), mode="circular")
+            return torch.nn.functional.conv2d(x, self.weight)
+        return torch.nn.functional.conv2d(x, self.weight, padding=k)
+
+    def matvec(self, v: torch.Tensor) -> torch.Tensor:
+        """Batched: (k x n) or (n,) -> same shape."""
+        single = v.ndim == 1
+        vb = v.reshape(-1, self.channels, self.size, self.size).to(self.weight.dtype)
+        out = self.apply_maps(vb).reshape(vb.shape[0], -1)
+        return out[0] if single else out
+
+    def scaled(self, factor: float) -> ConvOperator:
+        return ConvOperator(self.weight * factor, self.size, self.padding, self.dtype)
+
+
+class JacobianOperator:
+    """J = (-I + D W) / tau at a state: D = diag(phi'(pre)) given as a mask/derivative map ``d`` (C x H x W)."""
+
+    def __init__(self, conv: ConvOperator, d: torch.Tensor, tau: float = 1.0):
+        self.conv = conv
+        self.d = d.detach().reshape(-1).to(conv.dtype)
+        self.tau = tau
+        self.n = conv.n
+        self.shape = conv.shape
+        self.dtype = conv.dtype
+
+    def matvec(self, v: torch.Tensor) -> torch.Tensor:
+        return (-v.to(self.dtype) + self.d * self.conv.matvec(v)) / self.tau
+
+
+def area_jacobian(model, area: int, states: list[torch.Tensor], stimulus: torch.Tensor | None = None,
+                  tau: float = 1.0) -> JacobianOperator:
+    """The Jacobian of area ``area`` of a CordsNet at ``states`` (batch 1), holding the other areas fixed.
+
+    ``stimulus`` is the image shown (None = blank). tau in the caller's time unit (the paper: 10 ms).
+    """
+    from cordsnet.models.blocks import compose_input
+
+    a = model.areas[area]
+    with torch.no_grad():
+        s = model.stem(stimulus) if stimulus is not None else None
+        acts = [torch.relu(r) for r in states]
+        if area == 0:
+            drive = a.ff(s) if s is not None else 0.0
+        else:
+            stem_skip = None
+            if a.spec.skip == "stem":
+                stem_skip = a.skip(s) if s is not None else torch.zeros(())
+            drive = a.ff(compose_input(a.spec, acts, s, a.skip, stem_skip))
+        pre = a.rec(states[area]) + a.bias + drive
+        if model.nonlinearity == "relu":
+            d = (pre > 0).to(pre.dtype)
+        elif model.nonlinearity == "identity":
+            d = torch.ones_like(pre)
+        else:
+            d = torch.where(pre >= 0, torch.ones_like(pre), model.slope.expand_as(pre))
+        op = ConvOperator(a.rec.weight, a.spec.size)
+    return JacobianOperator(op, d[0], tau)
+
+
+def as_linear_operator(op: ConvOperator | JacobianOperator) -> LinearOperator:
+    """A scipy ``LinearOperator`` (float64) for ARPACK and friends."""
+
+    def mv(x: np.ndarray) -> np.ndarray:
+        t = torch.from_numpy(np.ascontiguousarray(x.reshape(-1)))
+        if np.iscomplexobj(x):
+            re = op.matvec(t.real.to(op.dtype)).numpy()
+            im = op.matvec(t.imag.to(op.dtype)).numpy()
+            return re + 1j * im
+        return op.matvec(t.to(op.dtype)).numpy()
+
+    def mm(x: np.ndarray) -> np.ndarray:
+        t = torch.from_numpy(np.ascontiguousarray(x.T))
+        return op.matvec(t.to(op.dtype)).numpy().T
+
+    return LinearOperator(op.shape, matvec=mv, matmat=mm, dtype=np.float64)
+
+
+def dense_matrix(op: ConvOperator | JacobianOperator, max_n: int = 20000) -> torch.Tensor:
+    """Materialise the operator (column j = A e_j). Only for small maps: the ground truth in tests."""
+    if op.n > max_n:
+        raise ValueError(f"{op.n} units is too large to materialise (limit {max_n}); use the matrix-free methods")
+    eye = torch.eye(op.n, dtype=op.dtype)
+    return op.matvec(eye).T
