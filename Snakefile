@@ -21,6 +21,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/compute.smk"
 include: "workflow/rules/dynamics.smk"
+include: "workflow/rules/training.smk"
 
 
 rule all:
@@ -29,3 +30,4 @@ rule all:
         rules.data.input,
         rules.compute.input,
         rules.dynamics.input,
+        rules.table1.output.csv,

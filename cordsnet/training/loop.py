@@ -1,0 +1,191 @@
+"""A resumable, deterministic training loop shared by every stage.
+
+Determinism: the data order of epoch e is a permutation drawn from a generator seeded with (seed, e), and the
+global RNG is re-seeded from (seed, step) before every batch (augmentation, noise). The state after step s is
+therefore a function of the seed and s alone, which is what makes a resumed run end with exactly the weights of an
+uninterrupted one.
+
+Checkpoints (every ``checkpoint_every`` steps, atomically) hold the model, the optimiser, the step and the stage's
+own state; they load with ``torch.load(weights_only=True)``. A non-finite loss stops the run with an error that
+names the last good checkpoint, which is kept.
+
+Data parallel: under ``torch.distributed`` (torchrun) each rank takes its slice of every global batch and the
+gradients are averaged with ``all_reduce`` before the step: the same update as one process on the whole batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.distributed as dist
+from torch import nn
+from tqdm import tqdm
+
+from cordsnet.io import load_tensors, save_tensors
+
+log = logging.getLogger("cordsnet")
+
+
+class TrainingDivergedError(RuntimeError):
+    """The loss became NaN or infinite; the message names the last good checkpoint."""
+
+
+@dataclass
+class TensorData:
+    """A split held as tensors (already transformed), or a dataset with per-sample random transforms."""
+
+    dataset: Any
+    n: int
+    tensors: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.tensors is not None:
+            return self.tensors[0][idx], self.tensors[1][idx]
+        items = [self.dataset[int(i)] for i in idx]
+        return torch.stack([x for x, _ in items]), torch.stack([torch.as_tensor(y) for _, y in items])
+
+
+def as_tensor_data(dataset) -> TensorData:
+    from cordsnet.data.loading import PreparedTensorDataset
+
+    if isinstance(dataset, PreparedTensorDataset) and dataset.transform is None:
+        return TensorData(dataset, len(dataset), (dataset.images, dataset.labels))
+    return TensorData(dataset, len(dataset))
+
+
+def world() -> tuple[int, int]:
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+@dataclass
+class LoopConfig:
+    steps: int
+    batch_size: int
+    seed: int
+    checkpoint: Path
+    checkpoint_every: int = 100
+    grad_clip: float | None = None
+    desc: str = "train"
+    log_every: int = 10
+
+
+@dataclass
+class LoopResult:
+    steps: int
+    history: list[dict[str, float]] = field(default_factory=list)
+    resumed_from: int = 0
+
+
+def batches_per_epoch(n: int, batch_size: int) -> int:
+    return max(1, n // batch_size)
+
+
+def stage_steps(n: int, stage_cfg: dict[str, Any]) -> int:
+    """Optimiser steps of a stage: epochs x batches per epoch, capped by max_batches_per_epoch."""
+    per_epoch = batches_per_epoch(n, stage_cfg["batch_size"])
+    if stage_cfg.get("max_batches_per_epoch"):
+        per_epoch = min(per_epoch, stage_cfg["max_batches_per_epoch"])
+    return max(1, math.ceil(stage_cfg["epochs"] * per_epoch))
+
+
+def _indices(step: int, n: int, batch: int, seed: int) -> torch.Tensor:
+    per_epoch = batches_per_epoch(n, batch)
+    epoch, k = divmod(step, per_epoch)
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch))
+    return perm[k * batch: (k + 1) * batch]
+
+
+def train(model: nn.Module, optimizer: torch.optim.Optimizer, data: TensorData, cfg: LoopConfig,
+          loss_fn: Callable[[int, torch.Tensor, torch.Tensor], tuple[torch.Tensor, dict[str, float]]],
+          scheduler: Callable[[int], float] | None = None, extra_state: Callable[[], dict] | None = None,
+          restore_extra: Callable[[dict], None] | None = None, stop_after: int | None = None) -> LoopResult:
+    """Run ``cfg.steps`` optimiser steps of ``loss_fn(step, x, y) -> (loss, metrics)``, resuming if possible.
+
+    ``scheduler(step)`` returns the learning-rate multiplier of a step. ``stop_after`` ends early after that many
+    steps (tests use it to simulate a kill).
+    """
+    rank, size = world()
+    start, history = 0, []
+    base_lrs = [g["lr"] for g in optimizer.param_groups]
+    if cfg.checkpoint.is_file():
+        state = load_tensors(cfg.checkpoint)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        start = int(state["step"])
+        history = list(state.get("history", []))
+        if restore_extra is not None:
+            restore_extra(state.get("extra", {}))
+        base_lrs = list(state.get("base_lrs", base_lrs))
+        log.info("%s: resuming from step %d (%s)", cfg.desc, start, cfg.checkpoint)
+    params = [p for p in model.parameters() if p.requires_grad]
+    bar = tqdm(total=cfg.steps, initial=start, desc=cfg.desc, disable=rank != 0 or os.environ.get("CORDSNET_NO_TQDM"),
+               mininterval=2.0, dynamic_ncols=True)
+    step = start
+    last_good = start
+    try:
+        while step < cfg.steps:
+            if stop_after is not None and step - start >= stop_after:
+                break
+            idx = _indices(step, data.n, cfg.batch_size, cfg.seed)
+            if size > 1:
+                idx = idx[rank::size]
+            torch.manual_seed(cfg.seed * 1_000_003 + 7919 * step + 1)
+            x, y = data.batch(idx)
+            if scheduler is not None:
+                for g, lr in zip(optimizer.param_groups, base_lrs, strict=True):
+                    g["lr"] = lr * scheduler(step)
+            optimizer.zero_grad(set_to_none=True)
+            loss, metrics = loss_fn(step, x, y)
+            if not torch.isfinite(loss):
+                raise TrainingDivergedError(
+                    f"{cfg.desc}: loss is {loss.item()} at step {step}; the last good checkpoint ({cfg.checkpoint}, "
+                    f"step {last_good}) is kept. Lower the learning rate or enable gradient clipping "
+                    f"(training.<stage>.grad_clip) and run again to resume from it."
+                )
+            loss.backward()
+            if size > 1:
+                for p in params:
+                    if p.grad is not None:
+                        dist.all_reduce(p.grad)
+                        p.grad /= size
+            if cfg.grad_clip:
+                torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+            optimizer.step()
+            step += 1
+            metrics = {"step": step, "loss": float(loss.item()), **metrics,
+                       "lr": optimizer.param_groups[0]["lr"]}
+            if step % cfg.log_every == 0 or step == cfg.steps:
+                history.append(metrics)
+            bar.update(1)
+            bar.set_postfix({k: f"{v:.3g}" for k, v in metrics.items() if k in ("loss", "acc", "mse", "slope")})
+            if rank == 0 and (step % cfg.checkpoint_every == 0 or step == cfg.steps):
+                state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
+                         "history": history, "base_lrs": base_lrs,
+                         "extra": extra_state() if extra_state else {}}
+                save_tensors(cfg.checkpoint, state)
+                last_good = step
+    finally:
+        bar.close()
+    return LoopResult(step, history, start)
+
+
+def warmup_rounds_schedule(total: int, rounds: list[float], warmup_steps: int) -> Callable[[int], float]:
+    """Linear warm-up, then equal-length rounds with the given lr multipliers (the CNN stage's recipe)."""
+    per_round = max(1, math.ceil(total / len(rounds)))
+
+    def f(step: int) -> float:
+        m = rounds[min(step // per_round, len(rounds) - 1)]
+        if warmup_steps and step < warmup_steps:
+            m *= (step + 1) / warmup_steps
+        return m
+
+    return f
