@@ -9,6 +9,9 @@ def trained_bn_cnn(depth=4, stem="small", size=16, channels=1):
     cnn = CordsNetCNN(depth, channels, 10, 0.125, stem, size)
     cnn.train()
     with torch.no_grad():
+        for m in cnn.modules():  # as if trained: move Conv_rec away from its identity initialisation
+            if isinstance(m, torch.nn.Conv2d):
+                m.weight.add_(0.1 * torch.randn_like(m.weight))
         for _ in range(5):  # non-trivial running statistics
             cnn(torch.randn(32, channels, size, size) * 2 + 0.5)
         for m in cnn.modules():
