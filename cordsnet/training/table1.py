@@ -24,7 +24,7 @@ def table1_rows(results: str | Path, datasets, depths) -> tuple[list[dict[str, A
     for dataset in datasets:
         for depth in depths:
             row: dict[str, Any] = {"dataset": dataset, "model": f"R{depth}"}
-            data_note = scale = None
+            data_note = scale = evaluation = None
             for stage, column in COLUMNS.items():
                 path = stage_dir(results, dataset, depth, stage) / "metrics.json"
                 m = json.loads(path.read_text())
@@ -33,9 +33,10 @@ def table1_rows(results: str | Path, datasets, depths) -> tuple[list[dict[str, A
                 data_note = f"{d['source_kind']}: {d.get('subset') or d['location']}"
                 scale = m.get("scale")
                 if stage != "cnn":
-                    row["eval"] = m.get("eval_subset")
+                    evaluation = m.get("eval_subset")
                 sources.append({"file": str(path), "config_hash": m["provenance"]["config_hash"],
                                 "code_version": m["provenance"]["code_version"]})
+            row["recurrent models scored on"] = evaluation
             row["data"] = data_note
             row["scale"] = scale
             rows.append(row)
