@@ -22,6 +22,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/compute.smk"
 include: "workflow/rules/dynamics.smk"
 include: "workflow/rules/training.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:
@@ -31,3 +32,4 @@ rule all:
         rules.compute.input,
         rules.dynamics.input,
         rules.table1.output.csv,
+        rules.figures.input,

@@ -27,6 +27,10 @@ def test_smoke_workflow_end_to_end(tmp_path):
     assert prov["scale"] == "smoke" and prov["inputs"]
     regimes = json.loads((results / "dynamics" / "regimes.json").read_text())
     assert regimes["regimes"]["chaotic"]["lyapunov"] > 0
+    for name in ("table1_accuracy", "accuracy_over_time", "training_curves", "compute"):
+        assert (results / "figures" / f"{name}.png").stat().st_size > 1000
+        assert (results / "figures" / f"{name}.provenance.json").is_file()
+    assert (results / "notebooks" / "training.ipynb").is_file()
     for rule in ("compute_table", "table1"):
         assert (results / "benchmarks").rglob(f"{rule}.tsv")
     t0 = time.perf_counter()

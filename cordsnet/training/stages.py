@@ -247,7 +247,7 @@ def _stage_init_linear(cfg, dataset, depth, out, stop_after):
             scale = t_l.var().clamp_min(1e-8)
             total = total + mse / scale + weight * pen
             pen_total += float(pen.detach())
-            rel.append(float(mse / scale))
+            rel.append(float(mse.detach() / scale))
         return total, {"mse": sum(rel) / len(rel), "contraction": pen_total / len(rel)}
 
     res = train(model, opt, data, _loop_cfg(cfg, out, st, steps, f"{dataset} R{depth} init_linear"), loss_fn,

@@ -1,0 +1,33 @@
+# Figures: papermill executes the notebooks (they only load result files and plot) into results/notebooks/.
+
+FIGURES = ["table1_accuracy", "accuracy_over_time", "training_curves", "compute"]
+
+
+rule figures:
+    input:
+        [f"{RESULTS}/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "pdf")],
+
+
+rule training_figures:
+    input:
+        notebook=f"{workflow.basedir}/notebooks/training.ipynb",
+        table=f"{RESULTS}/tables/table1.csv",
+        compute=f"{RESULTS}/tables/compute.csv",
+        metrics=all_metrics(),
+    output:
+        notebook=f"{RESULTS}/notebooks/training.ipynb",
+        figures=[f"{RESULTS}/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "pdf")],
+    params:
+        values=lambda w: json.dumps({"results": RESULTS, "datasets": CFG["data"]["datasets"],
+                                     "depths": CFG["model"]["depths"]}),
+    log:
+        f"{LOGS}/figures/training.log",
+    benchmark:
+        f"{BENCH}/figures/training.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "{sys.executable} -m papermill {input.notebook:q} {output.notebook:q} -k python3 --cwd . "
+        "-y {params.values:q} > {log:q} 2>&1"
