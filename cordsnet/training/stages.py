@@ -299,7 +299,7 @@ def _recurrent_stage(cfg, dataset, depth, out, stop_after, stage: str, model: Co
         if penalty:
             pen = spontaneous_penalty(out_.states, out_.spontaneous)
             loss = loss + spont_w * pen
-            metrics["spont"] = float(pen)
+            metrics["spont"] = float(pen.detach())
         if slope_schedule is not None:
             metrics["slope"] = float(model.slope)
         return loss, metrics
@@ -414,7 +414,7 @@ def _stage_fcrnn(cfg, dataset, depth, out, stop_after):
         loss = ramp_loss(logits[: sim["stimulus_steps"]], y, window, ramp)
         pen = ((post[-pen_steps:] - spont) ** 2).mean() if len(post) else torch.zeros(())
         acc = float((logits[sim["stimulus_steps"] - 1].argmax(1) == y).float().mean())
-        return loss + tr.get("spontaneous_weight", 1e-3) * pen, {"acc": acc, "spont": float(pen)}
+        return loss + tr.get("spontaneous_weight", 1e-3) * pen, {"acc": acc, "spont": float(pen.detach())}
 
     res = train(model, opt, data, _loop_cfg(cfg, out, st, steps, f"{dataset} R{depth} fcrnn"), loss_fn,
                 stop_after=stop_after)
