@@ -33,6 +33,10 @@ def test_smoke_workflow_end_to_end(tmp_path):
     assert (results / "notebooks" / "training.ipynb").is_file()
     for rule in ("compute_table", "table1"):
         assert (results / "benchmarks").rglob(f"{rule}.tsv")
+    report = subprocess.run(base + ["--report", str(tmp_path / "report.html")], capture_output=True, text=True,
+                            timeout=300, env=env)
+    assert report.returncode == 0, report.stdout[-3000:] + report.stderr[-3000:]
+    assert (tmp_path / "report.html").stat().st_size > 10_000
     t0 = time.perf_counter()
     again = subprocess.run(base + ["-n"], capture_output=True, text=True, timeout=300, env=env)
     assert again.returncode == 0

@@ -16,7 +16,9 @@ rule training_figures:
         metrics=all_metrics(),
     output:
         notebook=f"{RESULTS}/notebooks/training.ipynb",
-        figures=[f"{RESULTS}/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "pdf")],
+        png=[report(f"{RESULTS}/figures/{name}.png", caption=f"../report/{name}.rst", category="Training")
+             for name in FIGURES],
+        pdf=[f"{RESULTS}/figures/{name}.pdf" for name in FIGURES],
     params:
         values=lambda w: json.dumps({"results": RESULTS, "datasets": CFG["data"]["datasets"],
                                      "depths": CFG["model"]["depths"]}),
