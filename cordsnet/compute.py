@@ -43,11 +43,11 @@ def cordsnet_step_macs(model: CordsNet, batch: int = 1) -> dict[str, int]:
     states = [torch.zeros(batch, *s) for s in model.state_shapes()]
     with torch.no_grad():
         full = count_macs(lambda: model.readout(readout_features([torch.relu(r) for r in _step(model, states, x)])))
-        runner = _Runner(model, inplace=False, state_noise=0.0, generator=None, memory_format=torch.contiguous_format)
+        runner = _Runner(model, inplace=False, state_noise=0.0, generator=None)
         s = model.stem(x)
-        const0, stem_skip = runner.drives(s, batch, states[0])
+        const0, stem_skip = runner.drives(s, states[0])
         engine = count_macs(lambda: runner.readout(runner.step(list(states), const0, stem_skip)))
-        once = count_macs(lambda: runner.drives(model.stem(x), batch, states[0]))
+        once = count_macs(lambda: runner.drives(model.stem(x), states[0]))
     return {"per_step": full, "per_step_engine": engine, "per_image": once}
 
 

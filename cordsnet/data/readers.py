@@ -177,9 +177,6 @@ def read_cifar_dataset(base: Path, name: str) -> dict[str, np.ndarray]:
     return out
 
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp", ".JPEG")
-
-
 def find_imagefolder(root: str | os.PathLike[str]) -> dict[str, Path] | None:
     """An ImageNet root holds ``train/`` and ``val/`` folders of class (synset) folders."""
     root = Path(root)

@@ -53,18 +53,15 @@ def _cache_key(model: CordsNet, steps: int, dtype: torch.dtype, device: torch.de
 class _Runner:
     """Holds one simulation's settings; the step function is shared by warm-up and stimulus phases."""
 
-    def __init__(self, model: CordsNet, inplace: bool, state_noise: float, generator: torch.Generator | None,
-                 memory_format: torch.memory_format):
+    def __init__(self, model: CordsNet, inplace: bool, state_noise: float, generator: torch.Generator | None):
         self.model = model
         self.alpha = model.alpha
         self.inplace = inplace
         self.state_noise = state_noise
         self.generator = generator
-        self.memory_format = memory_format
         self.nonneg = model.nonlinearity == "relu" and state_noise == 0.0
 
-    def drives(self, s: torch.Tensor | None, batch: int,
-               like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def drives(self, s: torch.Tensor | None, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(b_0 + Conv_ff_0(s), Conv_in(s)) for a stem output s; a blank (s = None) gives (b_0, 0)."""
         areas = self.model.areas
         if s is None:
@@ -122,9 +119,9 @@ def spontaneous_state(model: CordsNet, steps: int, *, dtype: torch.dtype = torch
     fmt = torch.channels_last
     states = [torch.zeros(1, *shape, dtype=dtype, device=device).contiguous(memory_format=fmt)
               for shape in model.state_shapes()]
-    runner = _Runner(model, inplace=not grad, state_noise=0.0, generator=None, memory_format=fmt)
+    runner = _Runner(model, inplace=not grad, state_noise=0.0, generator=None)
     with _cached_weights(model):
-        const0, stem_skip = runner.drives(None, 1, states[0])
+        const0, stem_skip = runner.drives(None, states[0])
         for _ in range(steps):
             states = runner.step(states, const0, stem_skip)
     if use_cache and not grad:
@@ -182,7 +179,7 @@ def simulate(model: CordsNet, schedule: Schedule, *, spontaneous_steps: int = 10
     fmt = torch.channels_last
     autocast = (torch.autocast(device.type, dtype=torch.bfloat16) if precision == "bf16"
                 else contextlib.nullcontext())
-    runner = _Runner(model, inplace=not grad, state_noise=state_noise, generator=generator, memory_format=fmt)
+    runner = _Runner(model, inplace=not grad, state_noise=state_noise, generator=generator)
     total = sum(steps for _, steps in schedule)
     keep = range(total)[record_steps] if record_steps is not None else range(total)
     keep_set = set(keep)
@@ -200,12 +197,12 @@ def simulate(model: CordsNet, schedule: Schedule, *, spontaneous_steps: int = 10
             noisy = input_noise > 0
             if not noisy:
                 s = None if x is None else model.stem(x)
-                const0, stem_skip = runner.drives(s, batch_size, states[0])
+                const0, stem_skip = runner.drives(s, states[0])
             for _ in range(steps):
                 if noisy:
                     base = x if x is not None else torch.zeros(batch_size, *expected, dtype=dtype, device=device)
                     noise = torch.randn(base.shape, generator=generator, dtype=dtype, device=device)
-                    const0, stem_skip = runner.drives(model.stem(base + input_noise * noise), batch_size, states[0])
+                    const0, stem_skip = runner.drives(model.stem(base + input_noise * noise), states[0])
                 states = runner.step(states, const0, stem_skip)
                 logits.append(runner.readout(states).float())
                 if t in keep_set:
