@@ -69,8 +69,7 @@ def bench_depth(depth: int, steps: int, window: int, infer_batch: int, train_bat
     with torch.no_grad():
         for area in model.areas:
             area.bias.normal_(0, 0.05)
-    macs = cordsnet_step_macs(model)
-    macs1 = macs  # batch-1 counts; scale by batch below
+    macs1 = cordsnet_step_macs(model)  # batch-1 counts; scaled by the batch below
     peak = peak_conv_gflops(model, infer_batch)
     x = torch.randn(infer_batch, 3, 224, 224)
     sched = [(x, steps)]

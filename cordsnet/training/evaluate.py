@@ -13,6 +13,7 @@ from typing import Any
 import torch
 
 from cordsnet.engine import simulate
+from cordsnet.training.loop import as_tensor_data
 
 
 def _subset(n: int, max_images: int | None, seed: int = 0) -> torch.Tensor:
@@ -22,13 +23,9 @@ def _subset(n: int, max_images: int | None, seed: int = 0) -> torch.Tensor:
 
 
 def _batches(test, idx: torch.Tensor, batch: int):
+    data = as_tensor_data(test)
     for start in range(0, len(idx), batch):
-        part = idx[start: start + batch]
-        if hasattr(test, "images") and getattr(test, "transform", None) is None:
-            yield test.images[part], test.labels[part]
-        else:
-            items = [test[int(i)] for i in part]
-            yield torch.stack([x for x, _ in items]), torch.stack([torch.as_tensor(y) for _, y in items])
+        yield data.batch(idx[start: start + batch])
 
 
 @torch.inference_mode()

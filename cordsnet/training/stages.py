@@ -73,10 +73,10 @@ def _optimizer(params, stage: dict[str, Any]) -> torch.optim.Optimizer:
 
 
 def _final(out: Path, state: dict[str, Any], metrics: dict[str, Any]) -> dict[str, Any]:
+    """Save the final checkpoint and drop the resumable state; :func:`run_stage` writes the metrics."""
     rank, _ = world()
     if rank == 0:
         save_tensors(out / "checkpoint.pt", state)
-        write_json(out / "metrics.json", metrics)
         partial = out / "train_state.pt"
         if partial.exists():
             partial.unlink()
@@ -270,7 +270,7 @@ def _load_rnn(cfg, dataset, depth, stage) -> CordsNet:
 
 
 def _recurrent_stage(cfg, dataset, depth, out, stop_after, stage: str, model: CordsNet, penalty: bool,
-                     slope_schedule=None, budget_image_steps: int | None = None, stage_cfg=None):
+                     slope_schedule_for=None, budget_image_steps: int | None = None, stage_cfg=None):
     """s3-s5 and the direct control: simulate in time, ramp loss (+ spontaneous penalty), AdamW."""
     st = stage_cfg or cfg["training"][stage]
     tr = cfg["training"]
@@ -281,6 +281,7 @@ def _recurrent_stage(cfg, dataset, depth, out, stop_after, stage: str, model: Co
         steps = max(1, budget_image_steps // per_batch)
     else:
         steps = stage_steps(data.n, st)
+    slope_schedule = slope_schedule_for(steps) if slope_schedule_for is not None else None
     opt = _optimizer(model.parameters(), st)
     window, ramp = sim["readout_steps"], tuple(tr.get("loss_ramp", [1e-3, 1.0]))
     spont_w = tr.get("spontaneous_weight", 1e-3)
@@ -343,11 +344,9 @@ def anneal_slope(total_steps: int, levels: int = 20):
 
 def _stage_anneal(cfg, dataset, depth, out, stop_after):
     model = _load_rnn(cfg, dataset, depth, "anneal")
-    st = cfg["training"]["anneal"]
-    steps = stage_steps(_train_data(cfg, dataset).n, st)
     model.set_nonlinearity("prelu", 1.0)
     return _recurrent_stage(cfg, dataset, depth, out, stop_after, "anneal", model, penalty=True,
-                            slope_schedule=anneal_slope(steps))
+                            slope_schedule_for=anneal_slope)
 
 
 # -- s5 ---------------------------------------------------------------------------------------------------------
@@ -369,11 +368,8 @@ def method_budget(cfg, dataset, depth) -> int:
 
 
 def _controls_cfg(cfg) -> dict[str, Any]:
-    c = dict(cfg["training"].get("controls", {}))
-    c.setdefault("lr", 1e-3)
-    c.setdefault("batch_size", 64)
-    c.setdefault("grad_clip", 1.0)
-    return {"epochs": 1, "optimizer": "adamw", **c}
+    """The controls' optimiser settings (schema defaults filled by the config loader) as a stage dict."""
+    return {"epochs": 1, "optimizer": "adamw", **cfg["training"]["controls"]}
 
 
 # -- controls ---------------------------------------------------------------------------------------------------

@@ -2,10 +2,7 @@
 # Table 1. Each stage reads its predecessor's checkpoint; an interrupted stage resumes from its train_state.pt
 # (not a declared output, so Snakemake keeps it when a job fails).
 
-STAGES = ["cnn", "fold", "init_linear", "linear_rnn", "anneal", "finetune", "direct", "fcrnn"]
-PREVIOUS = {"fold": "cnn", "init_linear": "fold", "linear_rnn": "init_linear", "anneal": "linear_rnn",
-            "finetune": "anneal"}
-BUDGET = ["init_linear", "linear_rnn", "anneal", "finetune"]
+from cordsnet.training.stages import BUDGET_STAGES, PREVIOUS, STAGES
 
 
 def stage_path(dataset, depth, stage, name):
@@ -17,7 +14,7 @@ def stage_inputs(w):
     if w.stage in PREVIOUS:
         inputs["previous"] = stage_path(w.dataset, w.depth, PREVIOUS[w.stage], "checkpoint.pt")
     if w.stage in ("direct", "fcrnn"):
-        inputs["budget"] = [stage_path(w.dataset, w.depth, s, "metrics.json") for s in BUDGET]
+        inputs["budget"] = [stage_path(w.dataset, w.depth, s, "metrics.json") for s in BUDGET_STAGES]
     return inputs
 
 
