@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 log = logging.getLogger("cordsnet")
@@ -38,7 +39,8 @@ def _prepare(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
 
 
 def _add_compute(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", required=True, help="CSV path; .md and .provenance.json are written beside it")
+    p.add_argument("--out", required=True,
+                   help="CSV path; .md, .provenance.json and .metrics.json (for `dvc metrics`) are written beside it")
     p.add_argument("--depths", type=int, nargs="+", default=[2, 4, 6, 8])
 
 
@@ -151,14 +153,16 @@ def _train(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
 
 
 def _add_table1(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", required=True, help="CSV path; .md and .provenance.json are written beside it")
+    p.add_argument("--out", required=True,
+                   help="CSV path; .md, .provenance.json and .metrics.json (for `dvc metrics`) are written beside it")
 
 
 @command("table1", "Table 1 (test accuracy per dataset and depth) from the stages' metrics files", _add_table1)
 def _table1(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
+    from cordsnet.io import write_json
     from cordsnet.provenance import record
     from cordsnet.tables import write_table
-    from cordsnet.training.table1 import table1_rows
+    from cordsnet.training.table1 import table1_metrics, table1_rows
 
     rows, sources = table1_rows(cfg["paths"]["results"], cfg["data"]["datasets"], cfg["model"]["depths"])
     prov = record({k: cfg[k] for k in ("model", "simulation", "training")}, seed=cfg["run"]["seed"],
@@ -168,4 +172,5 @@ def _table1(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
                 f"Scale: {cfg['run'].get('scale')}. Each row states its data source. CordsNet (initialization "
                 "method) is the model after steady-state matching, linear-RNN training and annealing (s2-s4); "
                 "direct training and the FC-RNN get the same budget in simulated image-steps.")
+    write_json(Path(args.out).with_suffix(".metrics.json"), table1_metrics(rows))
     return 0

@@ -44,3 +44,16 @@ def test_every_rule_declares_log_benchmark_threads_and_resources():
                 continue  # aggregate target rules (input only)
             for key in ("log:", "benchmark:", "threads:", "resources:"):
                 assert key in block, f"rule {name} in {smk.name} lacks {key}"
+
+
+def test_multi_gpu_training_jobs_run_under_torchrun(tmp_path):
+    cfg = tmp_path / "paper4.yaml"
+    text = (REPO / "config" / "paper.yaml").read_text()
+    assert "  gpus: 1" in text
+    cfg.write_text(text.replace("  gpus: 1", "  gpus: 4"))
+    target = "results/paper/models/mnist/R2/cnn/metrics.json"
+    res = _dry_run("--configfile", str(cfg), "--forceall", "-p", target)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "torch.distributed.run --standalone --nproc-per-node 4 -m cordsnet.cli train --distributed" in res.stdout
+    one = _dry_run("--configfile", "config/paper.yaml", "--forceall", "-p", target)
+    assert "-m cordsnet.cli train --config-json" in one.stdout and "torch.distributed.run" not in one.stdout

@@ -1,30 +1,45 @@
-"""The smoke configuration runs the whole DAG end to end; an up-to-date re-run does nothing."""
+"""The smoke scale end to end, as a user runs it: `dvc repro` (which calls Snakemake), the HTML report, an
+up-to-date re-run that does nothing, and the DVC round trip (push, fresh clone, pull, no retraining)."""
+
+from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.workflow_repo import BIN, copy_checkout, run
+
+SMOKE = ["--configfile", "config/smoke.yaml"]
+RESULTS = Path("results/smoke")
+
+
+def snakemake(*args: str) -> list[str]:
+    return [str(BIN / "snakemake"), "--cores", "2", *SMOKE, *args]
+
+
+def dvc(*args: str) -> list[str]:
+    return [str(BIN / "dvc"), *args]
+
+
+@pytest.fixture(scope="session")
+def smoke_repo(tmp_path_factory) -> Path:
+    """A git repository of this checkout in which `dvc repro` has reproduced the smoke scale."""
+    repo = copy_checkout(tmp_path_factory.mktemp("repo"))
+    run(dvc("repro", "figures@smoke", "dynamics@smoke"), repo, timeout=1500)
+    return repo
 
 
 @pytest.mark.slow
-def test_smoke_workflow_end_to_end(tmp_path):
-    base = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),
-            "--configfile", str(REPO / "config" / "smoke.yaml"), "--cores", "2"]
-    env = {"CORDSNET_NO_TQDM": "1", "OMP_WAIT_POLICY": "PASSIVE"}
-    import os
-
-    env = dict(os.environ, **env)
-    res = subprocess.run(base, capture_output=True, text=True, timeout=1200, env=env)
-    assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-4000:]
-    results = tmp_path / "results" / "smoke"
+def test_smoke_scale_reproduces_every_output(smoke_repo):
+    results = smoke_repo / RESULTS
     table = (results / "tables" / "table1.md").read_text()
     assert "CordsNet (fine-tuned)" in table and "smoke" in table and "packaged_subset" in table
     prov = json.loads((results / "tables" / "table1.provenance.json").read_text())
     assert prov["scale"] == "smoke" and prov["inputs"]
+    metrics = json.loads((results / "tables" / "table1.metrics.json").read_text())
+    assert 0 <= metrics["mnist"]["R2"]["CNN"] <= 100
     regimes = json.loads((results / "dynamics" / "regimes.json").read_text())
     assert regimes["regimes"]["chaotic"]["lyapunov"] > 0
     for name in ("table1_accuracy", "accuracy_over_time", "training_curves", "compute"):
@@ -32,13 +47,46 @@ def test_smoke_workflow_end_to_end(tmp_path):
         assert (results / "figures" / f"{name}.provenance.json").is_file()
     assert (results / "notebooks" / "training.ipynb").is_file()
     for rule in ("compute_table", "table1"):
-        assert (results / "benchmarks").rglob(f"{rule}.tsv")
-    report = subprocess.run(base + ["--report", str(tmp_path / "report.html")], capture_output=True, text=True,
-                            timeout=300, env=env)
-    assert report.returncode == 0, report.stdout[-3000:] + report.stderr[-3000:]
+        assert list((results / "benchmarks").rglob(f"{rule}.tsv"))
+    lock = (smoke_repo / "dvc.lock").read_text()
+    assert "training@smoke" in lock and "results/smoke/models" in lock
+
+
+@pytest.mark.slow
+def test_snakemake_report_and_up_to_date_rerun(smoke_repo, tmp_path):
+    run(snakemake("--report", str(tmp_path / "report.html")), smoke_repo, timeout=300)
     assert (tmp_path / "report.html").stat().st_size > 10_000
     t0 = time.perf_counter()
-    again = subprocess.run(base + ["-n"], capture_output=True, text=True, timeout=300, env=env)
-    assert again.returncode == 0
+    again = run(snakemake("-n"), smoke_repo, timeout=300)
     assert "Nothing to be done" in again.stdout + again.stderr
     assert time.perf_counter() - t0 < 60
+
+
+@pytest.mark.slow
+def test_dvc_round_trip_restores_results_without_retraining(smoke_repo, tmp_path):
+    remote = tmp_path / "remote"
+    run(dvc("remote", "add", "--force", "-d", "roundtrip", str(remote)), smoke_repo)
+    run(["git", "add", "-A"], smoke_repo)
+    run(["git", "commit", "-q", "-m", "smoke results under DVC"], smoke_repo)
+    run(dvc("push"), smoke_repo, timeout=300)
+
+    clone = tmp_path / "clone"
+    run(["git", "clone", "-q", str(smoke_repo), str(clone)], tmp_path)
+    assert not (clone / RESULTS / "models").exists()
+    run(dvc("pull"), clone, timeout=300)
+    assert (clone / RESULTS / "models" / "mnist" / "R2" / "finetune" / "checkpoint.pt").is_file()
+
+    planned = run(snakemake("-n"), clone).stdout
+    for job in ("train_stage", "prepare_tensor_dataset", "dynamics_eigs"):
+        assert job not in planned, f"after `dvc pull` Snakemake still plans {job}:\n{planned[-3000:]}"
+
+    tables = clone / RESULTS / "tables"
+    for suffix in (".csv", ".md", ".metrics.json", ".provenance.json"):
+        (tables / f"table1{suffix}").unlink()
+    run(snakemake("table1", "figures", "--forcerun", "training_figures"), clone)
+    for suffix in (".csv", ".md", ".metrics.json"):
+        original = (smoke_repo / RESULTS / "tables" / f"table1{suffix}").read_text()
+        assert (tables / f"table1{suffix}").read_text() == original, f"table1{suffix} differs after the round trip"
+    assert (clone / RESULTS / "figures" / "table1_accuracy.png").stat().st_size > 1000
+    status = run(dvc("status", "training@smoke"), clone).stdout
+    assert "changed" not in status, status

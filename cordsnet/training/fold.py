@@ -86,12 +86,21 @@ def _conv_like(conv: nn.Conv2d) -> nn.Conv2d:
     return nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding, bias=False)
 
 
-def _set_weight(wn_module: nn.Module, weight: torch.Tensor) -> None:
-    """Assign an effective weight to a (possibly weight-normalised) module: g = ||w|| per output, v = w."""
-    if hasattr(wn_module, "parametrizations"):
+def set_weight(wn_module: nn.Module, weight: torch.Tensor) -> None:
+    """Assign an effective weight to a (possibly weight-normalised) module: g = ||w|| per output, v = w.
+
+    An all-zero output row would make v / ||v|| undefined (0/0); it gets a negligible direction and g = 0, so the
+    effective weight is still exactly zero.
+    """
+    with torch.no_grad():
+        if not hasattr(wn_module, "parametrizations"):
+            wn_module.weight.copy_(weight)
+            return
+        weight = weight.detach().clone()
+        dead = weight.flatten(1).norm(dim=1) == 0
+        weight[dead] = 1e-30
         wn_module.weight = weight  # parametrize's right inverse sets (g, v)
-    else:
-        wn_module.weight.copy_(weight)
+        wn_module.parametrizations.weight.original0[dead] = 0.0
 
 
 @torch.no_grad()
@@ -101,11 +110,11 @@ def transfer_to_cordsnet(folded: FoldedCNN, model: CordsNet) -> None:
     The recurrent weights are left to the steady-state matching; the per-unit biases start at the folded CNN's
     drive bias, and the feedforward path is then exactly the CNN's.
     """
-    _set_weight(model.stem.conv, folded.stem.conv.weight.detach().clone())
+    set_weight(model.stem.conv, folded.stem.conv.weight.detach().clone())
     for i, area in enumerate(model.areas):
-        _set_weight(area.ff, folded.ff[i].weight.detach().clone())
+        set_weight(area.ff, folded.ff[i].weight.detach().clone())
         if area.skip is not None:
-            _set_weight(area.skip, folded.skip[i].weight.detach().clone())
+            set_weight(area.skip, folded.skip[i].weight.detach().clone())
         area.bias.copy_(folded.biases[i])
-    _set_weight(model.readout, folded.readout.weight.detach().clone())
+    set_weight(model.readout, folded.readout.weight.detach().clone())
     model.readout.bias.copy_(folded.readout.bias)

@@ -76,6 +76,8 @@ class LoopConfig:
     grad_clip: float | None = None
     desc: str = "train"
     log_every: int = 10
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    """where the model lives; batches are moved there (the data stay in host memory)"""
 
 
 @dataclass
@@ -90,11 +92,15 @@ def batches_per_epoch(n: int, batch_size: int) -> int:
 
 
 def stage_steps(n: int, stage_cfg: dict[str, Any]) -> int:
-    """Optimiser steps of a stage: epochs x batches per epoch, capped by max_batches_per_epoch."""
+    """Optimiser steps of a stage: epochs x batches per epoch (capped by max_batches_per_epoch), at least min_steps.
+
+    ``min_steps`` lets one configuration give a 4,000-image set (MNIST-5k) as many updates as it gives a 60,000-image
+    one, instead of a handful of epochs that leave it untrained.
+    """
     per_epoch = batches_per_epoch(n, stage_cfg["batch_size"])
     if stage_cfg.get("max_batches_per_epoch"):
         per_epoch = min(per_epoch, stage_cfg["max_batches_per_epoch"])
-    return max(1, math.ceil(stage_cfg["epochs"] * per_epoch))
+    return max(1, math.ceil(stage_cfg["epochs"] * per_epoch), stage_cfg.get("min_steps") or 0)
 
 
 def _indices(step: int, n: int, batch: int, seed: int) -> torch.Tensor:
@@ -140,6 +146,7 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data: TensorData, 
                 idx = idx[rank::size]
             torch.manual_seed(cfg.seed * 1_000_003 + 7919 * step + 1)
             x, y = data.batch(idx)
+            x, y = x.to(cfg.device, non_blocking=True), y.to(cfg.device, non_blocking=True)
             if scheduler is not None:
                 for g, lr in zip(optimizer.param_groups, base_lrs, strict=True):
                     g["lr"] = lr * scheduler(step)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,16 @@ from cordsnet.models import CordsNet, CordsNetCNN
 from cordsnet.models.fcrnn import FCRNN, fcrnn_params, matched_hidden_size
 from cordsnet.provenance import record
 from cordsnet.training.evaluate import evaluate_cnn, evaluate_fcrnn, evaluate_rnn
-from cordsnet.training.fold import FoldedCNN, transfer_to_cordsnet
-from cordsnet.training.loop import LoopConfig, as_tensor_data, stage_steps, train, warmup_rounds_schedule, world
+from cordsnet.training.fold import FoldedCNN, set_weight, transfer_to_cordsnet
+from cordsnet.training.loop import (
+    LoopConfig,
+    as_tensor_data,
+    batches_per_epoch,
+    stage_steps,
+    train,
+    warmup_rounds_schedule,
+    world,
+)
 from cordsnet.training.losses import ramp_loss, spontaneous_penalty, steady_state_loss
 
 log = logging.getLogger("cordsnet")
@@ -55,14 +64,27 @@ def image_size(cfg: dict[str, Any], dataset: str) -> int:
     return cfg["data"].get("image_size") or dataset_info(dataset).native_size
 
 
+def device_for(cfg: dict[str, Any]) -> torch.device:
+    """``run.device`` resolved: 'auto' takes a GPU when there is one; under torchrun each rank takes its own GPU."""
+    want = cfg["run"].get("device", "cpu")
+    if want == "cpu" or (want == "auto" and not torch.cuda.is_available()):
+        return torch.device("cpu")
+    if not torch.cuda.is_available():
+        raise RuntimeError("run.device is 'cuda' but torch sees no GPU (torch.cuda.is_available() is False): "
+                           "run on a GPU node, or set run.device to 'auto' or 'cpu'")
+    return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+
+
 def build_cordsnet(cfg: dict[str, Any], dataset: str, depth: int, **overrides) -> CordsNet:
-    return CordsNet.from_config(cfg["model"], dataset, depth, image_size(cfg, dataset), **overrides)
+    model = CordsNet.from_config(cfg["model"], dataset, depth, image_size(cfg, dataset), **overrides)
+    return model.to(device_for(cfg))
 
 
-def build_cnn(cfg: dict[str, Any], dataset: str, depth: int) -> CordsNetCNN:
+def build_cnn(cfg: dict[str, Any], dataset: str, depth: int, device: torch.device | None = None) -> CordsNetCNN:
     info = dataset_info(dataset)
     m = cfg["model"]
-    return CordsNetCNN(depth, info.channels, info.num_classes, m["width"], m["stem"], image_size(cfg, dataset))
+    cnn = CordsNetCNN(depth, info.channels, info.num_classes, m["width"], m["stem"], image_size(cfg, dataset))
+    return cnn.to(device or device_for(cfg))
 
 
 def _optimizer(params, stage: dict[str, Any]) -> torch.optim.Optimizer:
@@ -145,7 +167,7 @@ def _previous(cfg, dataset, depth, stage) -> dict[str, Any]:
 def _loop_cfg(cfg, out: Path, stage_cfg: dict[str, Any], steps: int, desc: str) -> LoopConfig:
     return LoopConfig(steps=steps, batch_size=stage_cfg["batch_size"], seed=cfg["run"]["seed"],
                       checkpoint=out / "train_state.pt", checkpoint_every=cfg["training"].get("checkpoint_every", 200),
-                      grad_clip=stage_cfg.get("grad_clip"), desc=desc)
+                      grad_clip=stage_cfg.get("grad_clip"), desc=desc, device=device_for(cfg))
 
 
 def _train_data(cfg, dataset):
@@ -162,7 +184,7 @@ def _stage_cnn(cfg, dataset, depth, out, stop_after):
     model = build_cnn(cfg, dataset, depth)
     data = _train_data(cfg, dataset)
     steps = stage_steps(data.n, st)
-    per_epoch = max(1, steps / st["epochs"])
+    per_epoch = min(batches_per_epoch(data.n, st["batch_size"]), st.get("max_batches_per_epoch") or steps)
     rounds = cfg["training"].get("lr_rounds", [1.0])
     sched = warmup_rounds_schedule(steps, rounds, int(st.get("warmup_epochs", 0) * per_epoch))
     opt = _optimizer(model.parameters(), st)
@@ -186,7 +208,7 @@ def _stage_cnn(cfg, dataset, depth, out, stop_after):
 
 # -- s1b --------------------------------------------------------------------------------------------------------
 def _stage_fold(cfg, dataset, depth, out, stop_after):
-    cnn = build_cnn(cfg, dataset, depth)
+    cnn = build_cnn(cfg, dataset, depth, torch.device("cpu"))  # exact and cheap: always on the CPU
     cnn.load_state_dict(_previous(cfg, dataset, depth, "fold")["model"])
     cnn.eval()
     folded = FoldedCNN(cnn).eval()
@@ -207,34 +229,51 @@ def _stage_fold(cfg, dataset, depth, out, stop_after):
 
 
 def _load_folded(cfg, dataset, depth, stage) -> FoldedCNN:
-    cnn = build_cnn(cfg, dataset, depth)
+    cnn = build_cnn(cfg, dataset, depth, torch.device("cpu"))
     folded = FoldedCNN(cnn)
     folded.load_state_dict(_previous(cfg, dataset, depth, stage)["model"])
-    return folded.eval()
+    return folded.to(device_for(cfg)).eval()
 
 
 # -- s2 ---------------------------------------------------------------------------------------------------------
+class SteadyStateMatcher(nn.Module):
+    """The parameters stage s2 fits: each area's recurrent kernel W_l and per-unit bias b_l, as plain tensors.
+
+    The fit starts from W = 0 (the feedforward network, no recurrence) and b = the folded CNN's bias, and works on
+    the effective weight rather than on CordsNet's weight-normalised (g, v): with g small and v a random direction,
+    weight normalisation scales the updates of W's direction by g / ||v|| and the fit barely moves (measured on
+    MNIST-5k R2: relative error 0.90 after 31 steps, against 0.09 for area 0 from W = 0). The result is written into
+    the weight-normalised model at the end (:func:`~cordsnet.training.fold.set_weight`), which is the same network.
+    """
+
+    def __init__(self, model: CordsNet, folded: FoldedCNN):
+        super().__init__()
+        self.kernels = nn.ParameterList(nn.Parameter(torch.zeros_like(a.rec.weight)) for a in model.areas)
+        self.biases = nn.ParameterList(nn.Parameter(b.detach().clone()) for b in folded.biases)
+
+    def rec(self, i: int):
+        kernel = self.kernels[i]
+        return lambda r: nn.functional.conv2d(r, kernel, padding=kernel.shape[-1] // 2)
+
+    @torch.no_grad()
+    def write_into(self, model: CordsNet) -> None:
+        for area, kernel, bias in zip(model.areas, self.kernels, self.biases, strict=True):
+            set_weight(area.rec, kernel)
+            area.bias.copy_(bias)
+
+
 def _stage_init_linear(cfg, dataset, depth, out, stop_after):
     st = cfg["training"]["init_linear"]
     tr = cfg["training"]
     folded = _load_folded(cfg, dataset, depth, "init_linear")
-    model = build_cordsnet(cfg, dataset, depth, nonlinearity="identity")
-    transfer_to_cordsnet(folded, model)
-    with torch.no_grad():  # start the recurrence small, so the steady state starts near b + x
-        for area in model.areas:
-            area.rec.weight = area.rec.weight * 0.1
-    for p in model.parameters():
-        p.requires_grad_(False)
-    trainable = []
-    for area in model.areas:
-        for p in list(area.rec.parameters()) + [area.bias]:
-            p.requires_grad_(True)
-            trainable.append(p)
     for p in folded.parameters():
         p.requires_grad_(False)
+    model = build_cordsnet(cfg, dataset, depth, nonlinearity="identity")
+    transfer_to_cordsnet(folded, model)
+    matcher = SteadyStateMatcher(model, folded)
     data = _train_data(cfg, dataset)
     steps = stage_steps(data.n, st)
-    opt = _optimizer(trainable, st)
+    opt = _optimizer(matcher.parameters(), st)
     iters = tr.get("steady_state_iterations", 3)
     weight = tr.get("contraction_weight", 10.0)
 
@@ -242,23 +281,23 @@ def _stage_init_linear(cfg, dataset, depth, out, stop_after):
         with torch.no_grad():
             _, targets, _, drives = folded.features(x)
         total, pen_total, rel = 0.0, 0.0, []
-        for area, x_l, t_l in zip(model.areas, drives, targets, strict=True):
-            mse, pen = steady_state_loss(x_l, t_l, area.rec, area.bias, iters)
+        for i, (x_l, t_l) in enumerate(zip(drives, targets, strict=True)):
+            mse, pen = steady_state_loss(x_l, t_l, matcher.rec(i), matcher.biases[i], iters)
             scale = t_l.var().clamp_min(1e-8)
             total = total + mse / scale + weight * pen
             pen_total += float(pen.detach())
             rel.append(float(mse.detach() / scale))
         return total, {"mse": sum(rel) / len(rel), "contraction": pen_total / len(rel)}
 
-    res = train(model, opt, data, _loop_cfg(cfg, out, st, steps, f"{dataset} R{depth} init_linear"), loss_fn,
+    res = train(matcher, opt, data, _loop_cfg(cfg, out, st, steps, f"{dataset} R{depth} init_linear"), loss_fn,
                 stop_after=stop_after)
     if res.steps < steps:
         return None
-    for p in model.parameters():
-        p.requires_grad_(True)
+    matcher.write_into(model)
     ev = evaluate_rnn(model, _test_data(cfg, dataset), cfg)
     metrics = _metrics(cfg, dataset, depth, "init_linear", **ev, steps=steps,
-                       image_steps=steps * st["batch_size"] * iters, history=res.history)
+                       image_steps=steps * st["batch_size"] * iters, history=res.history,
+                       steady_state_rel_error=res.history[-1]["mse"] if res.history else None)
     return _final(out, {"model": model.state_dict(), "nonlinearity": "identity"}, metrics)
 
 
@@ -392,7 +431,7 @@ def _stage_fcrnn(cfg, dataset, depth, out, stop_after):
     target = sum(p.numel() for p in reference.parameters())
     inputs = info.channels * size * size
     hidden = matched_hidden_size(target, inputs, info.num_classes)
-    model = FCRNN(inputs, hidden, info.num_classes, cfg["model"].get("alpha", 0.2))
+    model = FCRNN(inputs, hidden, info.num_classes, cfg["model"].get("alpha", 0.2)).to(device_for(cfg))
     params = sum(p.numel() for p in model.parameters())
     assert params == fcrnn_params(inputs, hidden, info.num_classes)
     st = _controls_cfg(cfg)

@@ -41,3 +41,11 @@ def table1_rows(results: str | Path, datasets, depths) -> tuple[list[dict[str, A
             row["scale"] = scale
             rows.append(row)
     return rows, sources
+
+
+def table1_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The accuracies of Table 1 nested as dataset -> model -> column, the shape `dvc metrics show/diff` reads."""
+    out: dict[str, Any] = {}
+    for row in rows:
+        out.setdefault(row["dataset"], {})[row["model"]] = {c: row[c] for c in COLUMNS.values()}
+    return out

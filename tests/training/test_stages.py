@@ -100,3 +100,30 @@ def test_divergence_stops_with_a_clear_error_and_keeps_the_checkpoint(tiny_cfg):
 def test_missing_previous_stage_is_explained(tiny_cfg):
     with pytest.raises(FileNotFoundError, match="needs the 'anneal' checkpoint"):
         run_stage("finetune", tiny_cfg, "mnist", 2)
+
+
+def test_min_steps_gives_a_small_set_enough_updates():
+    from cordsnet.training.loop import stage_steps
+
+    stage = {"epochs": 2, "batch_size": 128}
+    assert stage_steps(4000, stage) == 2 * 31
+    assert stage_steps(4000, {**stage, "min_steps": 600}) == 600
+    assert stage_steps(60000, {**stage, "min_steps": 600}) == 2 * 468
+    assert stage_steps(60000, {**stage, "max_batches_per_epoch": 8, "min_steps": 5}) == 16
+
+
+def test_cuda_without_a_gpu_is_explained(monkeypatch):
+    from cordsnet.training.stages import device_for
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert device_for({"run": {"device": "auto"}}).type == "cpu"
+    with pytest.raises(RuntimeError, match="no GPU.*'auto' or 'cpu'"):
+        device_for({"run": {"device": "cuda"}})
+
+
+def test_table1_metrics_nest_dataset_model_column():
+    from cordsnet.training.table1 import table1_metrics
+
+    row = {"dataset": "mnist", "model": "R2", **{c: 50.0 + i for i, c in enumerate(COLUMNS.values())}, "data": "x"}
+    nested = table1_metrics([row])
+    assert nested["mnist"]["R2"] == {c: 50.0 + i for i, c in enumerate(COLUMNS.values())}

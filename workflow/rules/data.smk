@@ -1,10 +1,5 @@
 # Data: resolve each configured dataset's source (docs/data.md), store it uniformly, write its manifest.
 
-
-def prepared(dataset):
-    return f"{DATA}/prepared/{dataset}/manifest.json"
-
-
 rule data:
     input:
         [prepared(d) for d in CFG["data"]["datasets"]],
