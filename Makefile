@@ -15,8 +15,10 @@ help:  ## list the targets
 env:  ## create or update the virtual environment and the offline data sources
 	@bash scripts/setup-env.sh
 
-reproduce: env  ## run the whole reproduction at the configuration in CONFIG (default: the embedded scale)
-	$(VENV)/bin/snakemake --cores $(CORES) --configfile $(CONFIG)
+reproduce: env  ## run the whole reproduction at CONFIG (default: the embedded scale); writes <results>/benchmarks/workflow.md
+	@start=$$(date +%s); \
+	$(VENV)/bin/snakemake --cores $(CORES) --configfile "$(CONFIG)" || exit $$?; \
+	$(VENV)/bin/python -m cordsnet.cli workflow-summary --config "$(CONFIG)" --wall-seconds $$(( $$(date +%s) - start ))
 
 test: env  ## run the test suite (what CI runs)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)

@@ -39,8 +39,7 @@ def _prepare(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
 
 
 def _add_compute(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", required=True,
-                   help="CSV path; .md, .provenance.json and .metrics.json (for `dvc metrics`) are written beside it")
+    p.add_argument("--out", required=True, help="CSV path; .md and .provenance.json are written beside it")
     p.add_argument("--depths", type=int, nargs="+", default=[2, 4, 6, 8])
 
 
@@ -173,4 +172,27 @@ def _table1(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
                 "method) is the model after steady-state matching, linear-RNN training and annealing (s2-s4); "
                 "direct training and the FC-RNN get the same budget in simulated image-steps.")
     write_json(Path(args.out).with_suffix(".metrics.json"), table1_metrics(rows))
+    return 0
+
+
+def _add_summary(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--wall-seconds", type=float, required=True, help="measured wall time of the whole run")
+
+
+@command("workflow-summary", "per-job times and peak memory from the rules' benchmark files, with the run's wall "
+         "time (written by `make reproduce` to <results>/benchmarks/workflow.{csv,md})", _add_summary)
+def _workflow_summary(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
+    from cordsnet.provenance import record
+    from cordsnet.tables import write_table
+    from cordsnet.workflow_summary import summarise
+
+    bench = Path(cfg["paths"]["results"]) / "benchmarks"
+    rows, totals = summarise(bench, args.wall_seconds)
+    prov = record({"run": cfg["run"]}, scale=cfg["run"].get("scale"), extra=totals)
+    write_table(rows, bench / "workflow.csv", prov, "Workflow run: wall time and per-job cost",
+                f"Scale: {cfg['run'].get('scale')}. Wall time of the whole run {totals['wall_seconds']:.0f} s "
+                f"({totals['wall_seconds'] / 60:.1f} min); jobs' own time summed {totals['job_seconds']:.0f} s; "
+                f"largest peak RSS {totals['max_rss_mb']:.0f} MB. Jobs that were up to date did not run and "
+                "keep the time of the run that made them.")
+    log.info("wall %.0f s, jobs %.0f s", totals["wall_seconds"], totals["job_seconds"])
     return 0

@@ -42,10 +42,12 @@ def test_smoke_scale_reproduces_every_output(smoke_repo):
     assert 0 <= metrics["mnist"]["R2"]["CNN"] <= 100
     regimes = json.loads((results / "dynamics" / "regimes.json").read_text())
     assert regimes["regimes"]["chaotic"]["lyapunov"] > 0
-    for name in ("table1_accuracy", "accuracy_over_time", "training_curves", "compute"):
+    for name in ("table1_accuracy", "accuracy_over_time", "training_curves", "compute", "eigenvalues",
+                 "singular_values", "regimes"):
         assert (results / "figures" / f"{name}.png").stat().st_size > 1000
         assert (results / "figures" / f"{name}.provenance.json").is_file()
-    assert (results / "notebooks" / "training.ipynb").is_file()
+    for notebook in ("training", "dynamics"):
+        assert (results / "notebooks" / f"{notebook}.ipynb").is_file()
     for rule in ("compute_table", "table1"):
         assert list((results / "benchmarks").rglob(f"{rule}.tsv"))
     lock = (smoke_repo / "dvc.lock").read_text()
@@ -68,12 +70,12 @@ def test_dvc_round_trip_restores_results_without_retraining(smoke_repo, tmp_path
     run(dvc("remote", "add", "--force", "-d", "roundtrip", str(remote)), smoke_repo)
     run(["git", "add", "-A"], smoke_repo)
     run(["git", "commit", "-q", "-m", "smoke results under DVC"], smoke_repo)
-    run(dvc("push"), smoke_repo, timeout=300)
+    run(dvc("push", "--with-deps", "figures@smoke"), smoke_repo, timeout=300)
 
     clone = tmp_path / "clone"
     run(["git", "clone", "-q", str(smoke_repo), str(clone)], tmp_path)
     assert not (clone / RESULTS / "models").exists()
-    run(dvc("pull"), clone, timeout=300)
+    run(dvc("pull", "--with-deps", "figures@smoke"), clone, timeout=300)
     assert (clone / RESULTS / "models" / "mnist" / "R2" / "finetune" / "checkpoint.pt").is_file()
 
     planned = run(snakemake("-n"), clone).stdout

@@ -68,7 +68,7 @@ def test_pipeline_end_to_end_and_table1(tiny_cfg):
     assert len(sources) == len(COLUMNS)
 
 
-@pytest.mark.parametrize("stage", ["cnn", "anneal"])
+@pytest.mark.parametrize("stage", ["cnn", "init_linear", "anneal"])
 def test_resume_after_a_kill_gives_identical_weights(tiny_cfg, clone, tmp_path, stage):
     other = clone(tiny_cfg)
     other["paths"]["results"] = str(tmp_path / "other")
@@ -127,3 +127,23 @@ def test_table1_metrics_nest_dataset_model_column():
     row = {"dataset": "mnist", "model": "R2", **{c: 50.0 + i for i, c in enumerate(COLUMNS.values())}, "data": "x"}
     nested = table1_metrics([row])
     assert nested["mnist"]["R2"] == {c: 50.0 + i for i, c in enumerate(COLUMNS.values())}
+
+
+def test_steady_state_fit_is_written_into_the_weight_normalised_model_exactly():
+    from cordsnet.models import CordsNet, CordsNetCNN
+    from cordsnet.training.fold import FoldedCNN
+    from cordsnet.training.stages import SteadyStateMatcher
+
+    torch.manual_seed(0)
+    model = CordsNet(depth=2, in_channels=1, num_classes=10, width=0.0625, stem="small", image_size=8)
+    folded = FoldedCNN(CordsNetCNN(2, 1, 10, 0.0625, "small", 8).eval())
+    matcher = SteadyStateMatcher(model, folded)
+    assert all(float(k.abs().max()) == 0 for k in matcher.kernels)  # starts without recurrence
+    with torch.no_grad():
+        for k in matcher.kernels:
+            k.normal_()
+            k[0] = 0.0  # an output channel without recurrence: weight norm's v / ||v|| would be 0 / 0
+    matcher.write_into(model)
+    for area, k in zip(model.areas, matcher.kernels, strict=True):
+        assert torch.isfinite(area.rec.weight).all()
+        assert torch.allclose(area.rec.weight, k, atol=1e-6)
