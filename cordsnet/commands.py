@@ -194,5 +194,12 @@ def _workflow_summary(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
                 f"({totals['wall_seconds'] / 60:.1f} min); jobs' own time summed {totals['job_seconds']:.0f} s; "
                 f"largest peak RSS {totals['max_rss_mb']:.0f} MB. Jobs that were up to date did not run and "
                 "keep the time of the run that made them.")
-    log.info("wall %.0f s, jobs %.0f s", totals["wall_seconds"], totals["job_seconds"])
+    history = bench / "runs.tsv"  # one line per `make reproduce`: an up-to-date re-run must not erase a full run
+    line = "\t".join([prov["created_utc"], str(cfg["run"].get("scale")), prov["code_version"], prov["config_hash"],
+                      f"{totals['wall_seconds']:.0f}", f"{totals['job_seconds']:.0f}"]) + "\n"
+    with history.open("a") as fh:
+        if fh.tell() == 0:
+            fh.write("finished_utc\tscale\tcode_version\tconfig_hash\twall_seconds\tjob_seconds\n")
+        fh.write(line)
+    log.info("wall %.0f s, jobs %.0f s (history: %s)", totals["wall_seconds"], totals["job_seconds"], history)
     return 0

@@ -33,8 +33,10 @@ def install() -> None:
     if shutil.which("slurmctld") and shutil.which("munged"):
         return
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *PACKAGES], check=True, env=env,
-                   capture_output=True, timeout=600)
+    cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *PACKAGES]
+    if subprocess.run(cmd, env=env, capture_output=True, timeout=600).returncode != 0:  # stale or no package lists
+        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, timeout=600)
+        subprocess.run(cmd, check=True, env=env, capture_output=True, timeout=600)
 
 
 def _conf(state: Path, node: str, cpus: int, mem_mb: int) -> str:

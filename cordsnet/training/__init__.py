@@ -1,6 +1,23 @@
-"""The paper's staged training algorithm and its controls (see :mod:`cordsnet.training.stages`)."""
+"""The paper's staged training algorithm and its controls (see :mod:`cordsnet.training.stages`).
 
-from cordsnet.training.loop import TrainingDivergedError
-from cordsnet.training.stages import STAGES, run_stage, stage_dir
+Attributes are imported on first use, so that reading the stage graph (:mod:`cordsnet.training.graph`, as the
+Snakefile does) does not import torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from cordsnet.training.graph import STAGES
+
+_LAZY = {"TrainingDivergedError": "cordsnet.training.loop", "run_stage": "cordsnet.training.stages",
+         "stage_dir": "cordsnet.training.stages"}
 
 __all__ = ["STAGES", "TrainingDivergedError", "run_stage", "stage_dir"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'cordsnet.training' has no attribute {name!r}")

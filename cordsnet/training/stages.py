@@ -36,6 +36,7 @@ from cordsnet.models.fcrnn import FCRNN, fcrnn_params, matched_hidden_size
 from cordsnet.provenance import record
 from cordsnet.training.evaluate import evaluate_cnn, evaluate_fcrnn, evaluate_rnn
 from cordsnet.training.fold import FoldedCNN, set_weight, transfer_to_cordsnet
+from cordsnet.training.graph import BUDGET_STAGES, PREVIOUS, STAGES
 from cordsnet.training.loop import (
     LoopConfig,
     as_tensor_data,
@@ -48,13 +49,6 @@ from cordsnet.training.loop import (
 from cordsnet.training.losses import ramp_loss, spontaneous_penalty, steady_state_loss
 
 log = logging.getLogger("cordsnet")
-
-STAGES = ("cnn", "fold", "init_linear", "linear_rnn", "anneal", "finetune", "direct", "fcrnn")
-PREVIOUS = {"fold": "cnn", "init_linear": "fold", "linear_rnn": "init_linear", "anneal": "linear_rnn",
-            "finetune": "anneal", "direct": "finetune", "fcrnn": "finetune"}
-"""Which stage's outputs a stage reads (the controls read the finetune metrics only for its budget)."""
-BUDGET_STAGES = ("init_linear", "linear_rnn", "anneal", "finetune")
-
 
 def stage_dir(results: str | Path, dataset: str, depth: int, stage: str) -> Path:
     return Path(results) / "models" / dataset / f"R{depth}" / stage

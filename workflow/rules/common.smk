@@ -6,7 +6,7 @@ import json
 import sys
 
 from cordsnet.config import config_slice, validate_config
-from cordsnet.training.stages import BUDGET_STAGES, PREVIOUS, STAGES
+from cordsnet.training.graph import BUDGET_STAGES, PREVIOUS, STAGES
 
 CFG = validate_config(config)
 DATA = CFG["paths"]["data"]
