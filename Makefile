@@ -4,10 +4,11 @@ export CORDSNET_VENV := $(VENV)
 # Torch threads spin-wait and collapse when two jobs share the 2 cores; passive waiting avoids that.
 export OMP_WAIT_POLICY ?= PASSIVE
 CONFIG ?= config/config.yaml
+SCALE ?= default
 CORES ?= all
 PYTEST_ARGS ?=
 
-.PHONY: env reproduce test lint dry-run help
+.PHONY: env reproduce restore test lint dry-run help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -19,6 +20,10 @@ reproduce: env  ## run the whole reproduction at CONFIG (default: the embedded s
 	@start=$$(date +%s); \
 	$(VENV)/bin/snakemake --cores $(CORES) --configfile "$(CONFIG)" || exit $$?; \
 	$(VENV)/bin/python -m cordsnet.cli workflow-summary --config "$(CONFIG)" --wall-seconds $$(( $$(date +%s) - start ))
+
+restore: env  ## dvc pull the results of SCALE (default; CONFIG must match), then mark them up to date for Snakemake
+	$(VENV)/bin/dvc pull --with-deps "figures@$(SCALE)"
+	$(VENV)/bin/snakemake --touch --cores 1 --configfile "$(CONFIG)"
 
 test: env  ## run the test suite (what CI runs)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)

@@ -32,7 +32,7 @@ def test_missing_data_is_one_clear_line(capsys, tmp_path, no_local_installs):
 
 def test_prepare_data_from_config_file(tmp_path, digits_idx_dir, no_local_installs):
     cfg = (REPO / "config" / "smoke.yaml").read_text()
-    cfg = cfg.replace("data: data", f"data: {tmp_path / 'd'}").replace("mnist: null", f"mnist: {digits_idx_dir}")
+    cfg = cfg.replace("data: data/smoke", f"data: {tmp_path / 'd'}").replace("mnist: null", f"mnist: {digits_idx_dir}")
     path = tmp_path / "c.yaml"
     path.write_text(cfg)
     assert main(["prepare-data", "--config", str(path), "--dataset", "mnist"]) == 0

@@ -89,8 +89,8 @@ def _conv_like(conv: nn.Conv2d) -> nn.Conv2d:
 def set_weight(wn_module: nn.Module, weight: torch.Tensor) -> None:
     """Assign an effective weight to a (possibly weight-normalised) module: g = ||w|| per output, v = w.
 
-    An all-zero output row would make v / ||v|| undefined (0/0); it gets a negligible direction and g = 0, so the
-    effective weight is still exactly zero.
+    An all-zero output row would make v / ||v|| undefined (0/0); it gets an arbitrary direction v and g = 0, so
+    the effective weight is still exactly zero.
     """
     with torch.no_grad():
         if not hasattr(wn_module, "parametrizations"):
@@ -98,7 +98,7 @@ def set_weight(wn_module: nn.Module, weight: torch.Tensor) -> None:
             return
         weight = weight.detach().clone()
         dead = weight.flatten(1).norm(dim=1) == 0
-        weight[dead] = 1e-30
+        weight[dead] = 1.0  # any direction: g = 0 below makes the effective row exactly zero
         wn_module.weight = weight  # parametrize's right inverse sets (g, v)
         wn_module.parametrizations.weight.original0[dead] = 0.0
 
