@@ -107,8 +107,9 @@ def set_weight(wn_module: nn.Module, weight: torch.Tensor) -> None:
 def transfer_to_cordsnet(folded: FoldedCNN, model: CordsNet) -> None:
     """Copy the stem, feedforward and skip weights and the readout of a folded CNN into ``model`` (stage s2 start).
 
-    The recurrent weights are left to the steady-state matching; the per-unit biases start at the folded CNN's
-    drive bias, and the feedforward path is then exactly the CNN's.
+    The feedforward path is then exactly the CNN's. The per-unit biases are set to the folded CNN's; the
+    recurrent kernels and biases are then fitted by the steady-state matching (which starts both from 0, see
+    :class:`~cordsnet.training.stages.SteadyStateMatcher`) and written over them.
     """
     set_weight(model.stem.conv, folded.stem.conv.weight.detach().clone())
     for i, area in enumerate(model.areas):
