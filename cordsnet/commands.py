@@ -184,7 +184,7 @@ def _add_summary(p: argparse.ArgumentParser) -> None:
 def _workflow_summary(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
     from cordsnet.provenance import record
     from cordsnet.tables import write_table
-    from cordsnet.workflow_summary import summarise
+    from cordsnet.workflow_summary import HISTORY_NAME, append_history, summarise
 
     bench = Path(cfg["paths"]["results"]) / "benchmarks"
     rows, totals = summarise(bench, args.wall_seconds)
@@ -194,12 +194,7 @@ def _workflow_summary(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
                 f"({totals['wall_seconds'] / 60:.1f} min); jobs' own time summed {totals['job_seconds']:.0f} s; "
                 f"largest peak RSS {totals['max_rss_mb']:.0f} MB. Jobs that were up to date did not run and "
                 "keep the time of the run that made them.")
-    history = bench / "runs.tsv"  # one line per `make reproduce`: an up-to-date re-run must not erase a full run
-    line = "\t".join([prov["created_utc"], str(cfg["run"].get("scale")), prov["code_version"], prov["config_hash"],
-                      f"{totals['wall_seconds']:.0f}", f"{totals['job_seconds']:.0f}"]) + "\n"
-    with history.open("a") as fh:
-        if fh.tell() == 0:
-            fh.write("finished_utc\tscale\tcode_version\tconfig_hash\twall_seconds\tjob_seconds\n")
-        fh.write(line)
+    history = bench / HISTORY_NAME
+    append_history(history, prov, totals)
     log.info("wall %.0f s, jobs %.0f s (history: %s)", totals["wall_seconds"], totals["job_seconds"], history)
     return 0

@@ -10,12 +10,17 @@ import csv
 from pathlib import Path
 from typing import Any
 
+HISTORY_NAME = "runs.tsv"
+"""The run history written beside the benchmark files; not a job's benchmark."""
+
 
 def summarise(bench_dir: str | Path, wall_seconds: float) -> tuple[list[dict[str, Any]], dict[str, float]]:
     """(rows sorted by cost, totals) from every ``*.tsv`` under ``bench_dir``."""
     bench_dir = Path(bench_dir)
     rows = []
     for tsv in sorted(bench_dir.rglob("*.tsv")):
+        if tsv.name == HISTORY_NAME and tsv.parent == bench_dir:
+            continue
         with tsv.open() as fh:
             records = list(csv.DictReader(fh, delimiter="\t"))
         if not records:
@@ -33,3 +38,17 @@ def summarise(bench_dir: str | Path, wall_seconds: float) -> tuple[list[dict[str
     for r in rows:
         r["share_of_job_time"] = round(r["seconds"] / job_seconds, 3) if job_seconds else 0.0
     return rows, totals
+
+
+HISTORY_HEADER = "finished_utc\tscale\tcode_version\tconfig_hash\twall_seconds\tjob_seconds\n"
+
+
+def append_history(path: str | Path, provenance: dict[str, Any], totals: dict[str, float]) -> None:
+    """One line per run in ``path`` (``runs.tsv``), so that an up-to-date re-run does not erase a full run's time."""
+    path = Path(path)
+    line = "\t".join([provenance["created_utc"], str(provenance.get("scale")), provenance["code_version"],
+                      provenance["config_hash"], f"{totals['wall_seconds']:.0f}", f"{totals['job_seconds']:.0f}"])
+    with path.open("a") as fh:
+        if fh.tell() == 0:
+            fh.write(HISTORY_HEADER)
+        fh.write(line + "\n")

@@ -21,3 +21,17 @@ def test_summary_sorts_jobs_by_cost_and_totals_them(tmp_path):
 def test_summary_without_benchmarks_says_what_to_do(tmp_path):
     with pytest.raises(FileNotFoundError, match="run the workflow first"):
         summarise(tmp_path, 1.0)
+
+
+def test_history_keeps_every_run(tmp_path):
+    from cordsnet.workflow_summary import HISTORY_HEADER, append_history
+
+    prov = {"created_utc": "2026-01-01T00:00:00+00:00", "scale": "smoke", "code_version": "v", "config_hash": "h"}
+    append_history(tmp_path / "runs.tsv", prov, {"wall_seconds": 2368.0, "job_seconds": 2392.0})
+    append_history(tmp_path / "runs.tsv", prov, {"wall_seconds": 3.0, "job_seconds": 2392.0})
+    lines = (tmp_path / "runs.tsv").read_text().splitlines()
+    assert lines[0] + "\n" == HISTORY_HEADER and len(lines) == 3
+    assert lines[1].split("\t")[4] == "2368" and lines[2].split("\t")[4] == "3"
+    (tmp_path / "table1.tsv").write_text(HEADER + "2.0\t0:00:02\t100\t1\t1\t1\t0\t0\t1\t2\n")
+    rows, _ = summarise(tmp_path, 5.0)  # a second `make reproduce` reads the benchmarks, not the history
+    assert [r["job"] for r in rows] == ["table1"]

@@ -97,10 +97,16 @@ def stage_steps(n: int, stage_cfg: dict[str, Any]) -> int:
     ``min_steps`` lets one configuration give a 4,000-image set (MNIST-5k) as many updates as it gives a 60,000-image
     one, instead of a handful of epochs that leave it untrained.
     """
+    per_epoch = stage_batches_per_epoch(n, stage_cfg)
+    return max(1, math.ceil(stage_cfg["epochs"] * per_epoch), stage_cfg.get("min_steps") or 0)
+
+
+def stage_batches_per_epoch(n: int, stage_cfg: dict[str, Any]) -> int:
+    """Batches a stage counts as one epoch: the whole set, or ``max_batches_per_epoch`` if that is smaller."""
     per_epoch = batches_per_epoch(n, stage_cfg["batch_size"])
     if stage_cfg.get("max_batches_per_epoch"):
         per_epoch = min(per_epoch, stage_cfg["max_batches_per_epoch"])
-    return max(1, math.ceil(stage_cfg["epochs"] * per_epoch), stage_cfg.get("min_steps") or 0)
+    return per_epoch
 
 
 def _indices(step: int, n: int, batch: int, seed: int) -> torch.Tensor:

@@ -40,7 +40,7 @@ from cordsnet.training.graph import BUDGET_STAGES, PREVIOUS, STAGES
 from cordsnet.training.loop import (
     LoopConfig,
     as_tensor_data,
-    batches_per_epoch,
+    stage_batches_per_epoch,
     stage_steps,
     train,
     warmup_rounds_schedule,
@@ -178,7 +178,7 @@ def _stage_cnn(cfg, dataset, depth, out, stop_after):
     model = build_cnn(cfg, dataset, depth)
     data = _train_data(cfg, dataset)
     steps = stage_steps(data.n, st)
-    per_epoch = min(batches_per_epoch(data.n, st["batch_size"]), st.get("max_batches_per_epoch") or steps)
+    per_epoch = stage_batches_per_epoch(data.n, st)
     rounds = cfg["training"].get("lr_rounds", [1.0])
     sched = warmup_rounds_schedule(steps, rounds, int(st.get("warmup_epochs", 0) * per_epoch))
     opt = _optimizer(model.parameters(), st)
@@ -243,10 +243,10 @@ class SteadyStateMatcher(nn.Module):
     steps: steady-state error 2.47 from B, 0.19 from 0; area 0: 0.007 either way).
     """
 
-    def __init__(self, model: CordsNet, folded: FoldedCNN):
+    def __init__(self, model: CordsNet):
         super().__init__()
         self.kernels = nn.ParameterList(nn.Parameter(torch.zeros_like(a.rec.weight)) for a in model.areas)
-        self.biases = nn.ParameterList(nn.Parameter(torch.zeros_like(b)) for b in folded.biases)
+        self.biases = nn.ParameterList(nn.Parameter(torch.zeros_like(a.bias)) for a in model.areas)
 
     def rec(self, i: int):
         kernel = self.kernels[i]
@@ -267,7 +267,7 @@ def _stage_init_linear(cfg, dataset, depth, out, stop_after):
         p.requires_grad_(False)
     model = build_cordsnet(cfg, dataset, depth, nonlinearity="identity")
     transfer_to_cordsnet(folded, model)
-    matcher = SteadyStateMatcher(model, folded)
+    matcher = SteadyStateMatcher(model)
     data = _train_data(cfg, dataset)
     steps = stage_steps(data.n, st)
     opt = _optimizer(matcher.parameters(), st)

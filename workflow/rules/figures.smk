@@ -1,12 +1,12 @@
 # Figures: papermill executes the notebooks (they only load result files and plot) into results/notebooks/.
 
-FIGURES = ["table1_accuracy", "accuracy_over_time", "training_curves", "compute"]
+TRAINING_FIGURES = ["table1_accuracy", "accuracy_over_time", "training_curves", "compute"]
 DYNAMICS_FIGURES = ["eigenvalues", "singular_values", "regimes"]
 
 
 rule figures:
     input:
-        [f"{RESULTS}/figures/{name}.{ext}" for name in FIGURES + DYNAMICS_FIGURES for ext in ("png", "pdf")],
+        [f"{RESULTS}/figures/{name}.{ext}" for name in TRAINING_FIGURES + DYNAMICS_FIGURES for ext in ("png", "pdf")],
 
 
 rule training_figures:
@@ -18,8 +18,8 @@ rule training_figures:
     output:
         notebook=f"{RESULTS}/notebooks/training.ipynb",
         png=[report(f"{RESULTS}/figures/{name}.png", caption=f"../report/{name}.rst", category="Training")
-             for name in FIGURES],
-        pdf=[f"{RESULTS}/figures/{name}.pdf" for name in FIGURES],
+             for name in TRAINING_FIGURES],
+        pdf=[f"{RESULTS}/figures/{name}.pdf" for name in TRAINING_FIGURES],
     params:
         values=lambda w: json.dumps({"results": RESULTS, "datasets": CFG["data"]["datasets"],
                                      "depths": CFG["model"]["depths"]}),
