@@ -8,7 +8,7 @@ SCALE ?= default
 CORES ?= all
 PYTEST_ARGS ?=
 
-.PHONY: env reproduce restore test lint dry-run help
+.PHONY: env reproduce restore test test-fast lint dry-run help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -27,6 +27,9 @@ restore: env  ## dvc pull the results of SCALE (default; CONFIG must match), the
 
 test: env  ## run the test suite (what CI runs)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+test-fast: env  ## the tests without the end-to-end workflow runs (marker `slow`): a few minutes, for development
+	$(VENV)/bin/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: env  ## ruff over the package, tests, benchmarks and workflow helpers
 	$(VENV)/bin/ruff check cordsnet tests benchmarks

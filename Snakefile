@@ -1,6 +1,7 @@
 # CordsNet reproduction workflow.  `snakemake --cores all` reproduces every figure and table of the
 # configuration in config/config.yaml (the default, reduced scale); `--configfile config/paper.yaml` runs the
-# paper's scale, `--configfile config/smoke.yaml` the tiny CI scale.  One rule file per concern in workflow/rules.
+# paper's scale, `--configfile config/smoke.yaml` the tiny CI scale.  One rule file per concern in workflow/rules
+# (the concerns are listed in cordsnet/concerns.py; docs/adding-an-analysis.md shows how to add one).
 from snakemake.utils import min_version, validate
 
 min_version("8.0")

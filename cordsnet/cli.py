@@ -1,21 +1,29 @@
 """Command-line entry points (``cordsnet <command> --help``). Workflow rules call these; so can users.
 
 Every command takes the configuration either as a file (``--config config/config.yaml``) or, as Snakemake rules
-pass it, as the already-merged JSON (``--config-json '{...}'``). Either way it is validated by the schema.
+pass it, as the already-merged JSON of the sections it reads (``--config-json '{...}'``). Either way it is validated
+by the schema. Commands are registered by :mod:`cordsnet.commands` (data, training) and by each module of
+:mod:`cordsnet.analyses` (imported here for that).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
 from typing import Any
 
+from cordsnet.analyses import MODULES
 from cordsnet.commands import COMMANDS
-from cordsnet.config import ConfigError, load_config
+from cordsnet.config import ConfigError, load_config, require_sections
 
 log = logging.getLogger("cordsnet")
+
+for _module in MODULES:  # each analysis registers its command
+    importlib.import_module(f"cordsnet.analyses.{_module}")
+
 
 def _config_from_args(args: argparse.Namespace) -> dict[str, Any]:
     if args.config_json:
@@ -23,14 +31,17 @@ def _config_from_args(args: argparse.Namespace) -> dict[str, Any]:
             raw = json.loads(args.config_json)
         except json.JSONDecodeError as exc:
             raise ConfigError(f"--config-json is not valid JSON: {exc}") from exc
-        return load_config(raw, partial=True)
-    return load_config(args.config)
+        cfg = load_config(raw, partial=True)
+    else:
+        cfg = load_config(args.config)
+    require_sections(cfg, COMMANDS[args.command].sections, f"`cordsnet {args.command}`")
+    return cfg
 
 
 def _threads(cfg: dict[str, Any], override: int | None) -> None:
     import torch
 
-    torch.set_num_threads(override or cfg.get("run", {}).get("threads", 2))
+    torch.set_num_threads(override or cfg["run"]["threads"])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,13 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="CordsNet reproduction: library commands used by the Snakemake workflow.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, (help_text, add_args, _) in sorted(COMMANDS.items()):
-        p = sub.add_parser(name, help=help_text, description=help_text)
+    for name, cmd in sorted(COMMANDS.items()):
+        p = sub.add_parser(name, help=cmd.help, description=f"{cmd.help}. Reads the configuration sections: "
+                           f"{', '.join(cmd.sections)}.")
         src = p.add_mutually_exclusive_group()
         src.add_argument("--config", default="config/config.yaml", help="YAML configuration (default: %(default)s)")
         src.add_argument("--config-json", help="(a slice of) the merged configuration as JSON")
         p.add_argument("--threads", type=int, default=None, help="torch threads (default: run.threads)")
-        add_args(p)
+        cmd.add_args(p)
     return parser
 
 
@@ -59,9 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     _threads(cfg, args.threads)
-    _, _, fn = COMMANDS[args.command]
     try:
-        return fn(args, cfg)
+        return COMMANDS[args.command].run(args, cfg)
     except Exception as exc:  # report library errors as one clear line, keep the traceback in debug logs
         from cordsnet.data import DataFormatError, DataUnavailableError
 

@@ -2,8 +2,9 @@
 
 The schema (``cordsnet/schemas/config.schema.yaml``, also reachable as ``workflow/schemas/config.schema.yaml``)
 rejects unknown keys, wrong types and out-of-range values. :func:`load_config` reports the first fault with the
-dotted key path (``model.width: -1 is less than or equal to the minimum of 0``) and fills in schema defaults,
-so code downstream never guesses a missing value.
+dotted key path (``model.width: -1 is less than or equal to the minimum of 0``) and fills in schema defaults.
+Every optional key has a default in the schema (a test checks it), so a validated configuration holds every key:
+code reads it with ``cfg[section][key]`` only and never carries a fallback of its own.
 """
 
 from __future__ import annotations
@@ -29,10 +30,6 @@ class ConfigError(ValueError):
 def schema() -> dict[str, Any]:
     text = resources.files("cordsnet").joinpath(SCHEMA_RESOURCE).read_text()
     return yaml.safe_load(text)
-
-
-def schema_path() -> Path:
-    return Path(str(resources.files("cordsnet").joinpath(SCHEMA_RESOURCE)))
 
 
 def _key_path(error: jsonschema.ValidationError) -> str:
@@ -111,3 +108,19 @@ def config_hash(cfg: Any) -> str:
 def config_slice(cfg: dict[str, Any], *sections: str) -> dict[str, Any]:
     """The named top-level sections of ``cfg``: what a step depends on, so only their changes re-run it."""
     return {s: copy.deepcopy(cfg[s]) for s in sections}
+
+
+def require_sections(cfg: dict[str, Any], sections: tuple[str, ...], who: str) -> None:
+    """Fail with the missing section names when a (partial) configuration lacks what ``who`` reads."""
+    missing = [s for s in sections if s not in cfg]
+    if missing:
+        raise ConfigError(f"{who} reads the configuration sections {', '.join(sections)}; missing: "
+                          f"{', '.join(missing)}. Pass a complete --config file or add them to --config-json.")
+
+
+def with_stage_defaults(stage: dict[str, Any]) -> dict[str, Any]:
+    """A training-stage dict completed with the schema's stage defaults (for stages built in code: the controls)."""
+    sch = schema()
+    out = copy.deepcopy(stage)
+    _fill_defaults(out, sch["$defs"]["stage"], sch)
+    return out

@@ -1,4 +1,7 @@
-"""Atomic file writing: nothing half-written is ever left where a reader (or Snakemake) would trust it."""
+"""Atomic file writing: nothing half-written is ever left where a reader (or Snakemake) would trust it.
+
+Torch is imported only by the functions that save or load tensors, so table and JSON writers stay light.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,6 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import torch
 
 
 @contextlib.contextmanager
@@ -45,11 +46,15 @@ def write_text(path: str | os.PathLike[str], text: str) -> None:
 
 def save_tensors(path: str | os.PathLike[str], obj: dict[str, Any]) -> None:
     """``torch.save`` atomically. Only tensors and plain Python types, so ``weights_only=True`` loads it."""
+    import torch
+
     with atomic_path(path) as tmp:
         torch.save(obj, tmp)
 
 
 def load_tensors(path: str | os.PathLike[str]) -> dict[str, Any]:
+    import torch
+
     return torch.load(path, map_location="cpu", weights_only=True)
 
 

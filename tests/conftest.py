@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import os
 import pickle
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+import yaml
 
+from cordsnet.config import validate_config
+from cordsnet.data import prepare_dataset
 from cordsnet.data.readers import IDX_NAMES, write_idx
+from cordsnet.layout import Layout
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -97,9 +103,9 @@ def imagenet_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def data_cfg() -> dict:
-    """A data section that never touches the network or the machine's own installs."""
-    return {"datasets": ["mnist"], "sources": {}, "allow_download": False,
-            "mnist_subset": {"test_fraction": 0.2, "seed": 0}, "image_size": None, "augmentation": "none"}
+    """A validated data section (every key filled) that never touches the network or the machine's own installs."""
+    section = {"datasets": ["mnist"], "allow_download": False, "image_size": None, "augmentation": "none"}
+    return validate_config({"data": section}, partial=True)["data"]
 
 
 @pytest.fixture
@@ -108,3 +114,56 @@ def no_local_installs(monkeypatch, tmp_path):
     import cordsnet.data.sources as sources
 
     monkeypatch.setattr(sources, "DEBIAN_FASHION_MNIST", tmp_path / "no-debian-fmnist")
+
+
+# -- the tiny training configuration and the whole pipeline trained on it once per session ----------------------
+def make_tiny_cfg(root: Path, digits_idx_dir: Path) -> dict:
+    """A complete, very small configuration on the real-digits IDX fixture (a user path, so no machine install
+    decides the source), its data prepared under ``root``."""
+    cfg = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
+    cfg["paths"] = {"data": str(root / "data"), "results": str(root / "results")}
+    cfg["data"]["sources"]["mnist"] = str(digits_idx_dir)
+    cfg["data"]["image_size"] = None
+    cfg["model"]["width"] = 0.0625
+    cfg["simulation"].update(spontaneous_steps=3, stimulus_steps=6, readout_steps=3, post_stimulus_steps=3,
+                             penalty_steps=2)
+    for stage in ("cnn", "init_linear", "linear_rnn", "anneal", "finetune"):
+        cfg["training"][stage].update(epochs=1, batch_size=16, max_batches_per_epoch=4)
+    cfg["training"]["checkpoint_every"] = 2
+    cfg["training"]["eval_max_images"] = 40
+    cfg["training"]["controls"] = {"lr": 1e-3, "batch_size": 16}
+    cfg = validate_config(cfg)
+    if not Layout.from_config(cfg).manifest("mnist").is_file():
+        prepare_dataset("mnist", cfg["data"], cfg["paths"]["data"])
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def tiny_pipeline(tmp_path_factory, digits_idx_dir) -> dict:
+    """Every stage (and both controls) trained once on the tiny configuration; treat its files as read-only."""
+    cfg = make_tiny_cfg(tmp_path_factory.mktemp("pipeline"), digits_idx_dir)
+    from cordsnet.training import STAGES, run_stage
+
+    for stage in STAGES:
+        run_stage(stage, cfg, "mnist", 2)
+    return cfg
+
+
+@pytest.fixture
+def tiny_cfg(tiny_pipeline, tmp_path) -> dict:
+    """The tiny configuration with the pipeline's prepared data and an empty results folder of its own."""
+    cfg = copy.deepcopy(tiny_pipeline)
+    cfg["paths"]["results"] = str(tmp_path / "results")
+    return cfg
+
+
+def copy_stages(src_cfg: dict, dst_cfg: dict, stages, dataset: str = "mnist", depth: int = 2) -> None:
+    """Copy the finished stages' folders (checkpoint and metrics) from one results tree to another."""
+    src, dst = Layout.from_config(src_cfg), Layout.from_config(dst_cfg)
+    for stage in stages:
+        shutil.copytree(src.stage_dir(dataset, depth, stage), dst.stage_dir(dataset, depth, stage))
+
+
+@pytest.fixture
+def clone():
+    return copy.deepcopy

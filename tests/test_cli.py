@@ -1,40 +1,125 @@
+"""Every command of the `cordsnet` CLI, run in-process on small settings, writes what it promises."""
+
 import json
 
+import numpy as np
 import pytest
+import yaml
 
 from cordsnet.cli import main
+from cordsnet.commands import COMMANDS
+from cordsnet.config import load_config
+from cordsnet.layout import Layout
 from tests.conftest import REPO
 
 
-def test_help_lists_commands(capsys):
+def smoke(**sections) -> str:
+    """The smoke configuration as --config-json, with sections replaced."""
+    cfg = load_config(REPO / "config" / "smoke.yaml")
+    for name, value in sections.items():
+        cfg[name] = {**cfg[name], **value}
+    return json.dumps(cfg)
+
+
+def test_help_lists_every_command(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    assert "prepare-data" in out and "compute-table" in out
+    assert set(COMMANDS) == {"prepare-data", "compute-table", "dynamics-eigs", "dynamics-singular-values",
+                             "dynamics-regimes", "train", "table1", "workflow-summary"}
+    assert all(name in out for name in COMMANDS)
 
 
 def test_bad_config_json_is_one_clear_line(capsys):
-    code = main(["prepare-data", "--config-json", json.dumps({"data": {"datasets": ["nope"]}}), "--dataset", "mnist"])
-    assert code == 2
+    bad = {"run": {"name": "x", "seed": 0}, "paths": {"data": "d", "results": "r"}, "data": {"datasets": ["nope"]}}
+    assert main(["prepare-data", "--config-json", json.dumps(bad), "--dataset", "mnist"]) == 2
+    assert "data.datasets.0" in capsys.readouterr().err
+
+
+def test_a_missing_section_is_named_before_any_work(capsys):
+    assert main(["table1", "--config-json", json.dumps({"run": {"name": "x", "seed": 0}}), "--out", "t.csv"]) == 2
     err = capsys.readouterr().err
-    assert "data.datasets.0" in err
+    assert "`cordsnet table1` reads" in err and "missing: paths, data, model, simulation, training" in err
 
 
 def test_missing_data_is_one_clear_line(capsys, tmp_path, no_local_installs):
-    cfg = {"paths": {"data": str(tmp_path), "results": str(tmp_path)},
+    cfg = {"run": {"name": "x", "seed": 0}, "paths": {"data": str(tmp_path), "results": str(tmp_path)},
            "data": {"datasets": ["cifar100"], "allow_download": False}}
-    code = main(["prepare-data", "--config-json", json.dumps(cfg), "--dataset", "cifar100"])
-    assert code == 1
+    assert main(["prepare-data", "--config-json", json.dumps(cfg), "--dataset", "cifar100"]) == 1
     err = capsys.readouterr().err
     assert "no source of dataset 'cifar100'" in err and "To supply it" in err
 
 
 def test_prepare_data_from_config_file(tmp_path, digits_idx_dir, no_local_installs):
-    cfg = (REPO / "config" / "smoke.yaml").read_text()
-    cfg = cfg.replace("data: data/smoke", f"data: {tmp_path / 'd'}").replace("mnist: null", f"mnist: {digits_idx_dir}")
+    cfg = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
+    cfg["paths"]["data"] = str(tmp_path / "d")
+    cfg["data"]["sources"]["mnist"] = str(digits_idx_dir)
     path = tmp_path / "c.yaml"
-    path.write_text(cfg)
+    path.write_text(yaml.safe_dump(cfg))
     assert main(["prepare-data", "--config", str(path), "--dataset", "mnist"]) == 0
-    manifest = json.loads((tmp_path / "d" / "prepared" / "mnist" / "manifest.json").read_text())
-    assert manifest["source"]["kind"] == "user_path"
+    manifest = json.loads(Layout(data=tmp_path / "d").manifest("mnist").read_text())
+    assert manifest["source"]["kind"] == "user_path" and manifest["splits"]["train"]["n"] == 1500
+
+
+def test_compute_table(tmp_path):
+    out = tmp_path / "compute.csv"
+    assert main(["compute-table", "--config-json", smoke(compute={"depths": [2], "cnns": ["resnet18"]}),
+                 "--out", str(out)]) == 0
+    import pandas as pd
+
+    table = pd.read_csv(out).set_index("model")
+    assert list(table.index) == ["CordsNet-R2", "resnet18"]
+    assert table.loc["resnet18", "params"] == 11_689_512  # torchvision's ResNet-18
+    assert abs(table.loc["resnet18", "GMACs_per_step"] - 1.819) < 0.01  # its known 1.8 GMACs at 224 px
+    assert table.loc["CordsNet-R2", "macs_per_step_engine"] < table.loc["CordsNet-R2", "macs_per_step"]
+    assert json.loads(out.with_suffix(".provenance.json").read_text())["config"]["compute"]["depths"] == [2]
+
+
+DYNAMICS = {"eig_depth": 2, "eig_image_size": 48, "eig_k": 4, "kernel_sizes": [1, 3], "sv_channels": 4, "sv_size": 6,
+            "regime_steps": 2000}
+
+
+def test_dynamics_commands(tmp_path):
+    cfg = smoke(dynamics=DYNAMICS)
+    assert main(["dynamics-eigs", "--config-json", cfg, "--out", str(tmp_path / "eigs.json")]) == 0
+    eigs = json.loads((tmp_path / "eigs.json").read_text())
+    assert eigs["depth"] == 2 and all(a["max_abs_difference"] < 1e-3 for a in eigs["areas"].values())
+    assert set(np.load(tmp_path / "eigs.npz")) == {"first_arnoldi", "first_arpack", "last_arnoldi", "last_arpack"}
+    assert main(["dynamics-singular-values", "--config-json", cfg, "--out", str(tmp_path / "sv.json")]) == 0
+    sv = np.load(tmp_path / "sv.npz")
+    assert sv["k1"].shape == sv["k3"].shape == (4 * 6 * 6,)  # every singular value of C n^2 units
+    assert len(np.unique(np.round(sv["k1"], 9))) == 4  # a 1x1 kernel: its C singular values, each n^2 times ...
+    assert len(np.unique(np.round(sv["k3"], 9))) > 4  # ... a 3x3 kernel spreads them
+
+
+@pytest.mark.slow
+def test_dynamics_regimes_command(tmp_path):
+    """Seed 18 is the first kernel seed with all three regimes, so the search tries one kernel (about 25 s)."""
+    cfg = smoke(run={"seed": 18}, dynamics=DYNAMICS)
+    assert main(["dynamics-regimes", "--config-json", cfg, "--out", str(tmp_path / "regimes.json")]) == 0
+    regimes = json.loads((tmp_path / "regimes.json").read_text())["regimes"]
+    assert regimes["stable"]["spectral_radius"] < 1 < regimes["chaotic"]["spectral_radius"]
+
+
+def test_train_table1_and_workflow_summary(tiny_pipeline, tmp_path):
+    """`train` runs a stage, `table1` reads the stages, `workflow-summary` the benchmark files."""
+    cfg = dict(tiny_pipeline, paths=dict(tiny_pipeline["paths"], results=str(tmp_path / "results")))
+    layout = Layout.from_config(cfg)
+    assert main(["train", "--config-json", json.dumps(cfg), "--stage", "cnn", "--dataset", "mnist",
+                 "--depth", "2"]) == 0
+    ours = json.loads(layout.metrics("mnist", 2, "cnn").read_text())
+    theirs = json.loads(Layout.from_config(tiny_pipeline).metrics("mnist", 2, "cnn").read_text())
+    assert ours["test_accuracy"] == theirs["test_accuracy"] and ours["history"] == theirs["history"]
+
+    out = tmp_path / "table1.csv"
+    assert main(["table1", "--config-json", json.dumps(tiny_pipeline), "--out", str(out)]) == 0
+    metrics = json.loads(out.with_suffix(".metrics.json").read_text())
+    assert metrics["mnist"]["R2"]["CNN"] == round(100 * theirs["test_accuracy"], 2)
+
+    bench = layout.benchmarks() / "train"
+    bench.mkdir(parents=True)
+    (bench / "mnist_R2_cnn.tsv").write_text("s\th:m:s\tmax_rss\n12.5\t0:00:12\t300\n")
+    assert main(["workflow-summary", "--config-json", json.dumps(cfg), "--wall-seconds", "20"]) == 0
+    summary = (layout.benchmarks() / "workflow.csv").read_text()
+    assert "train/mnist_R2_cnn,12.5,300.0" in summary

@@ -83,3 +83,46 @@ def test_config_hash_is_stable_and_sensitive():
     a = {"x": 1, "y": [1, 2]}
     assert config_hash(a) == config_hash({"y": [1, 2], "x": 1})
     assert config_hash(a) != config_hash({"x": 2, "y": [1, 2]})
+
+
+def _declared_keys(sch: dict, node: dict, root: dict, prefix: str = "") -> list[str]:
+    """Dotted paths of every property the schema declares under ``node`` (following local $refs)."""
+    if "$ref" in node:
+        target = root
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part]
+        node = target
+    keys = []
+    for key, sub in node.get("properties", {}).items():
+        keys.append(prefix + key)
+        keys += _declared_keys(sch, sub, root, f"{prefix}{key}.")
+    return keys
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_a_validated_config_holds_every_declared_key(name):
+    """Code reads the configuration with [] only: every key the schema declares is present after validation."""
+    from cordsnet.config import schema
+
+    sch = schema()
+    cfg = load_config(REPO / "config" / name)
+    missing = []
+    for path in _declared_keys(sch, sch, sch):
+        node = cfg
+        for part in path.split("."):
+            if not isinstance(node, dict):
+                break  # e.g. a null value with no sub-keys
+            if part not in node:
+                missing.append(path)
+                break
+            node = node[part]
+    # stages the configuration does not define (the schema's $defs) are not required
+    assert not missing, f"keys without a value or a schema default: {missing}"
+
+
+def test_stage_defaults_come_from_the_schema():
+    from cordsnet.config import with_stage_defaults
+
+    stage = with_stage_defaults({"epochs": 1, "batch_size": 8, "lr": 0.1})
+    assert stage["optimizer"] == "adamw" and stage["momentum"] == 0.9 and stage["grad_clip"] is None
+    assert stage["min_steps"] == 0 and stage["max_batches_per_epoch"] is None

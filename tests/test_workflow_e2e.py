@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from cordsnet.analyses.table1 import COLUMNS
+from cordsnet.concerns import CONCERNS
+from cordsnet.layout import Layout
+from cordsnet.training.graph import STAGES
 from tests.workflow_repo import BIN, copy_checkout, run
 
 SMOKE = ["--configfile", "config/smoke.yaml"]
@@ -34,25 +38,48 @@ def smoke_repo(tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 def test_smoke_scale_reproduces_every_output(smoke_repo):
-    results = smoke_repo / RESULTS
-    table = (results / "tables" / "table1.md").read_text()
+    L = Layout(smoke_repo / RESULTS)
+    table = L.table("table1", "md").read_text()
     assert "CordsNet (fine-tuned)" in table and "smoke" in table and "packaged_subset" in table
-    prov = json.loads((results / "tables" / "table1.provenance.json").read_text())
-    assert prov["scale"] == "smoke" and prov["inputs"]
-    metrics = json.loads((results / "tables" / "table1.metrics.json").read_text())
-    assert 0 <= metrics["mnist"]["R2"]["CNN"] <= 100
-    regimes = json.loads((results / "dynamics" / "regimes.json").read_text())
+    prov = json.loads(L.table("table1", "provenance.json").read_text())
+    assert prov["scale"] == "smoke" and len(prov["inputs"]) == len(COLUMNS)
+    metrics = json.loads(L.table("table1", "metrics.json").read_text())
+    for stage, column in COLUMNS.items():  # Table 1 shows each stage's own measured number
+        measured = json.loads(L.metrics("mnist", 2, stage).read_text())["test_accuracy"]
+        assert metrics["mnist"]["R2"][column] == round(100 * measured, 2)
+    regimes = json.loads(L.analysis("dynamics", "regimes").read_text())
     assert regimes["regimes"]["chaotic"]["lyapunov"] > 0
-    for name in ("table1_accuracy", "accuracy_over_time", "training_curves", "compute", "eigenvalues",
-                 "singular_values", "regimes"):
-        assert (results / "figures" / f"{name}.png").stat().st_size > 1000
-        assert (results / "figures" / f"{name}.provenance.json").is_file()
-    for notebook in ("training", "dynamics"):
-        assert (results / "notebooks" / f"{notebook}.ipynb").is_file()
+    for concern in CONCERNS.values():
+        for figure in concern.figures:
+            assert L.figure(figure, "png").stat().st_size > 1000
+            assert L.figure(figure, "provenance.json").is_file()
+        if concern.notebook:
+            assert L.notebook(concern.notebook).is_file()
     for rule in ("compute_table", "table1"):
-        assert list((results / "benchmarks").rglob(f"{rule}.tsv"))
+        assert list(L.benchmarks().rglob(f"{rule}.tsv"))
     lock = (smoke_repo / "dvc.lock").read_text()
     assert "training@smoke" in lock and "results/smoke/models" in lock
+
+
+@pytest.mark.slow
+def test_each_figure_lists_exactly_the_files_it_read(smoke_repo):
+    """The sidecar is built from the reads of that figure alone (training_curves once omitted cnn and fcrnn)."""
+    L = Layout(RESULTS)
+
+    def inputs(figure):
+        prov = json.loads((smoke_repo / L.figure(figure, "provenance.json")).read_text())
+        return sorted(f["file"] for f in prov["inputs"])
+
+    metrics = [str(L.metrics("mnist", 2, s)) for s in STAGES if s != "fold"]
+    assert inputs("training_curves") == sorted(metrics)
+    assert inputs("accuracy_over_time") == sorted(str(L.metrics("mnist", 2, s))
+                                                  for s in ("init_linear", "linear_rnn", "anneal", "finetune",
+                                                            "direct"))
+    assert inputs("table1_accuracy") == sorted([str(L.table("table1")), str(L.table("table1", "provenance.json"))])
+    assert inputs("compute") == sorted([str(L.table("compute")), str(L.table("compute", "provenance.json"))])
+    for figure, report in (("eigenvalues", "eigs"), ("singular_values", "singular_values"), ("regimes", "regimes")):
+        assert inputs(figure) == sorted([str(L.analysis("dynamics", report)),
+                                         str(L.analysis("dynamics", report, "npz"))])
 
 
 @pytest.mark.slow

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Any
 
 import torch
 from torch.utils.data import Dataset
 
-from cordsnet.data.prepare import prepared_dir
 from cordsnet.data.registry import dataset_info
 from cordsnet.data.transforms import build_transform
 from cordsnet.io import load_tensors
+from cordsnet.layout import Layout
 
 
 class PreparedTensorDataset(Dataset):
@@ -43,7 +42,7 @@ class PreparedTensorDataset(Dataset):
 
 
 def read_manifest(data_root: str | os.PathLike[str], name: str) -> dict[str, Any]:
-    path = prepared_dir(data_root, name) / "manifest.json"
+    path = Layout(data=data_root).manifest(name)
     if not path.is_file():
         raise FileNotFoundError(
             f"dataset '{name}' is not prepared ({path} missing): run "
@@ -59,12 +58,12 @@ def load_split(name: str, split: str, data_cfg: dict[str, Any], data_root: str |
     info = dataset_info(name)
     manifest = read_manifest(data_root, name)
     train = split == "train"
-    augmentation = data_cfg.get("augmentation", "light")
-    transform = build_transform(name, train, data_cfg.get("image_size"), augmentation)
+    augmentation = data_cfg["augmentation"]
+    transform = build_transform(name, train, data_cfg["image_size"], augmentation)
     if not info.tensor_format:
         from torchvision.datasets import ImageFolder
 
         return ImageFolder(manifest["splits"][split]["root"], transform=transform)
-    blob = load_tensors(Path(prepared_dir(data_root, name)) / f"{split}.pt")
+    blob = load_tensors(Layout(data=data_root).prepared_split(name, split))
     random_aug = train and augmentation != "none"
     return PreparedTensorDataset(blob["images"], blob["labels"], transform, precompute=not random_aug)

@@ -24,11 +24,13 @@ import torch
 from cordsnet.data.registry import dataset_info
 from cordsnet.data.sources import RawDataset, resolve_source
 from cordsnet.io import save_tensors, write_json
+from cordsnet.layout import Layout
 from cordsnet.provenance import code_version, sha256_file
 
 
 def prepared_dir(data_root: str | os.PathLike[str], name: str) -> Path:
-    return Path(data_root) / "prepared" / name
+    """``<data_root>/prepared/<name>`` (:meth:`cordsnet.layout.Layout.prepared_dir`)."""
+    return Layout(data=data_root).prepared_dir(name)
 
 
 def _class_counts(labels: np.ndarray, num_classes: int) -> list[int]:
@@ -84,7 +86,7 @@ def prepare_dataset(name: str, data_cfg: dict[str, Any], data_root: str | os.Pat
                 raise ValueError(
                     f"{name} {split} labels out of range [0, {info.num_classes}) in {raw.source['location']}"
                 )
-            path = out / f"{split}.pt"
+            path = Layout(data=data_root).prepared_split(name, split)
             save_tensors(path, {"images": torch.from_numpy(np.ascontiguousarray(images)),
                                 "labels": torch.from_numpy(labels)})
             manifest["splits"][split] = {
@@ -101,5 +103,5 @@ def prepare_dataset(name: str, data_cfg: dict[str, Any], data_root: str | os.Pat
                 "n": int(sum(counts)), "root": str(root), "classes": classes, "per_class": counts,
                 "listing_sha256": listing,
             }
-    write_json(out / "manifest.json", manifest)
+    write_json(Layout(data=data_root).manifest(name), manifest)
     return manifest

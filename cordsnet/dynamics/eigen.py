@@ -2,8 +2,9 @@
 
 - :func:`arnoldi`: Krylov basis with full re-orthogonalisation (classical Gram-Schmidt applied twice, which keeps
   the basis orthonormal to machine precision), eigenvalues of the Hessenberg matrix (Ritz values), explicit
-  restarts from the wanted Ritz vectors until their residuals ||A x - lambda x|| fall below ``tol``. Written in
-  torch, so it runs on a GPU as the paper's toolkit did.
+  restarts from the wanted Ritz vectors until their residuals ||A x - lambda x|| fall below ``tol``. The Krylov
+  basis and every product live on the operator's device (a GPU when its kernel is there, as in the paper's
+  toolkit); only the small projected matrix goes to the host for numpy.
 - :func:`arpack_eigs`: scipy's ARPACK (implicitly restarted Arnoldi) on the same operator, for comparison.
 - :func:`power_iteration`: the leading eigenvector from several random starts at once (one batched convolution per
   iteration); agreement between starts is the convergence check.
@@ -30,7 +31,6 @@ class EigResult:
     """||A x - lambda x|| / |lambda| for each returned pair"""
     iterations: int
     seconds: float
-    method: str
 
 
 def _wanted_key(values: np.ndarray, which: str) -> np.ndarray:
@@ -62,10 +62,11 @@ def arnoldi(op, k: int = 20, m: int | None = None, which: str = "LM", tol: float
         raise ValueError(f"need 0 < k < m < n, got k={k}, m={m}, n={n}")
     guard = min(guard, m - k - 1)
     dtype = getattr(op, "dtype", torch.float64)
-    gen = torch.Generator().manual_seed(seed)
-    Q = torch.zeros(m + 1, n, dtype=dtype)
+    device = getattr(op, "device", torch.device("cpu"))
+    gen = torch.Generator().manual_seed(seed)  # drawn on the host: the same start on every device
+    Q = torch.zeros(m + 1, n, dtype=dtype, device=device)
     H = np.zeros((m + 1, m))
-    v0 = torch.randn(n, generator=gen, dtype=dtype)
+    v0 = torch.randn(n, generator=gen, dtype=dtype).to(device)
     Q[0] = v0 / v0.norm()
     p = 0
     matvecs = 0
@@ -77,7 +78,7 @@ def arnoldi(op, k: int = 20, m: int | None = None, which: str = "LM", tol: float
             for _ in range(2):  # classical Gram-Schmidt, twice: orthogonal to machine precision
                 h = Q[: j + 1] @ w
                 w = w - Q[: j + 1].T @ h
-                H[: j + 1, j] += h.numpy()
+                H[: j + 1, j] += h.cpu().numpy()
             beta = float(w.norm())
             H[j + 1, j] = beta
             if beta < 1e-12 * max(np.linalg.norm(H[: j + 1, j]), 1e-300):  # invariant subspace: exact
@@ -99,7 +100,7 @@ def arnoldi(op, k: int = 20, m: int | None = None, which: str = "LM", tol: float
         cut = float(_wanted_key(theta, which)[keep - 1])
         T, U, sdim = schur(Hm, output="real", sort=_selector(which, cut))
         p = int(sdim)
-        Uq = torch.from_numpy(np.ascontiguousarray(U[:, :p].T)).to(dtype)
+        Uq = torch.from_numpy(np.ascontiguousarray(U[:, :p].T)).to(device=device, dtype=dtype)
         Q[:p] = Uq @ Q[:m]
         Q[p] = Q[m].clone()
         Q[p + 1:] = 0
@@ -108,8 +109,8 @@ def arnoldi(op, k: int = 20, m: int | None = None, which: str = "LM", tol: float
         H[:p, :p] = T[:p, :p]
         H[p, :p] = b
     k_out = min(k, len(theta))
-    vectors = (Q[:size].numpy().T @ Y[:, :k_out]) if return_vectors else None
-    return EigResult(theta[:k_out], vectors, residuals[:k_out], matvecs, time.perf_counter() - t0, "arnoldi")
+    vectors = (Q[:size].cpu().numpy().T @ Y[:, :k_out]) if return_vectors else None
+    return EigResult(theta[:k_out], vectors, residuals[:k_out], matvecs, time.perf_counter() - t0)
 
 
 def _selector(which: str, cut: float):
@@ -146,7 +147,7 @@ def arpack_eigs(op, k: int = 20, which: str = "LM", tol: float = 1e-8, ncv: int 
     vals, vecs = vals[order], vecs[:, order]
     res = np.array([np.linalg.norm(_apply(op, vecs[:, i]) - vals[i] * vecs[:, i]) / max(abs(vals[i]), 1e-300)
                     for i in range(len(vals))])
-    return EigResult(vals, vecs, res, calls["n"], time.perf_counter() - t0, "arpack")
+    return EigResult(vals, vecs, res, calls["n"], time.perf_counter() - t0)
 
 
 def _apply(op, x: np.ndarray) -> np.ndarray:
@@ -171,9 +172,10 @@ def power_iteration(op, starts: int = 8, iters: int = 2000, tol: float = 1e-10, 
     """
     gen = torch.Generator().manual_seed(seed)
     dtype = getattr(op, "dtype", torch.float64)
-    X = torch.randn(starts, op.n, generator=gen, dtype=dtype)
+    device = getattr(op, "device", torch.device("cpu"))
+    X = torch.randn(starts, op.n, generator=gen, dtype=dtype).to(device)
     X = X / X.norm(dim=1, keepdim=True)
-    lam = torch.zeros(starts, dtype=dtype)
+    lam = torch.zeros(starts, dtype=dtype, device=device)
     converged = False
     it = 0
     while it < iters:
@@ -191,4 +193,4 @@ def power_iteration(op, starts: int = 8, iters: int = 2000, tol: float = 1e-10, 
             break
     best = int(lam.abs().argmax())
     agreement = float((X @ X[best]).abs().min())
-    return PowerResult(float(lam[best]), X[best].numpy(), it, converged, agreement)
+    return PowerResult(float(lam[best]), X[best].cpu().numpy(), it, converged, agreement)

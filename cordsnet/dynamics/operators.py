@@ -39,6 +39,7 @@ class ConvOperator:
         self.padding = padding
         self.shape = (self.n, self.n)
         self.dtype = dtype
+        self.device = self.weight.device
 
     @property
     def n(self) -> int:
@@ -67,11 +68,12 @@ class JacobianOperator:
 
     def __init__(self, conv: ConvOperator, d: torch.Tensor, tau: float = 1.0):
         self.conv = conv
-        self.d = d.detach().reshape(-1).to(conv.dtype)
+        self.d = d.detach().reshape(-1).to(device=conv.device, dtype=conv.dtype)
         self.tau = tau
         self.n = conv.n
         self.shape = conv.shape
         self.dtype = conv.dtype
+        self.device = conv.device
 
     def matvec(self, v: torch.Tensor) -> torch.Tensor:
         return (-v.to(self.dtype) + self.d * self.conv.matvec(v)) / self.tau
@@ -81,29 +83,14 @@ def area_jacobian(model, area: int, states: list[torch.Tensor], stimulus: torch.
                   tau: float = 1.0) -> JacobianOperator:
     """The Jacobian of area ``area`` of a CordsNet at ``states`` (batch 1), holding the other areas fixed.
 
-    ``stimulus`` is the image shown (None = blank). tau in the caller's time unit (the paper: 10 ms).
+    ``stimulus`` is the image shown (None = blank). tau in the caller's time unit (the paper: 10 ms). The
+    pre-activation and phi' are the model's own (:meth:`~cordsnet.models.CordsNet.preactivation`,
+    :meth:`~cordsnet.models.CordsNet.phi_derivative`), so the linearisation is of exactly the simulated equation.
     """
-    from cordsnet.models.blocks import compose_input
-
-    a = model.areas[area]
     with torch.no_grad():
         s = model.stem(stimulus) if stimulus is not None else None
-        acts = [torch.relu(r) for r in states]
-        if area == 0:
-            drive = a.ff(s) if s is not None else 0.0
-        else:
-            stem_skip = None
-            if a.spec.skip == "stem":
-                stem_skip = a.skip(s) if s is not None else torch.zeros(())
-            drive = a.ff(compose_input(a.spec, acts, s, a.skip, stem_skip))
-        pre = a.rec(states[area]) + a.bias + drive
-        if model.nonlinearity == "relu":
-            d = (pre > 0).to(pre.dtype)
-        elif model.nonlinearity == "identity":
-            d = torch.ones_like(pre)
-        else:
-            d = torch.where(pre >= 0, torch.ones_like(pre), model.slope.expand_as(pre))
-        op = ConvOperator(a.rec.weight, a.spec.size)
+        d = model.phi_derivative(model.preactivation(area, states, s))
+        op = ConvOperator(model.areas[area].rec.weight, model.arch.areas[area].size)
     return JacobianOperator(op, d[0], tau)
 
 
@@ -113,14 +100,14 @@ def as_linear_operator(op: ConvOperator | JacobianOperator) -> LinearOperator:
     def mv(x: np.ndarray) -> np.ndarray:
         t = torch.from_numpy(np.ascontiguousarray(x.reshape(-1)))
         if np.iscomplexobj(x):
-            re = op.matvec(t.real.to(op.dtype)).numpy()
-            im = op.matvec(t.imag.to(op.dtype)).numpy()
+            re = op.matvec(t.real.to(op.device, op.dtype)).cpu().numpy()
+            im = op.matvec(t.imag.to(op.device, op.dtype)).cpu().numpy()
             return re + 1j * im
-        return op.matvec(t.to(op.dtype)).numpy()
+        return op.matvec(t.to(op.device, op.dtype)).cpu().numpy()
 
     def mm(x: np.ndarray) -> np.ndarray:
         t = torch.from_numpy(np.ascontiguousarray(x.T))
-        return op.matvec(t.to(op.dtype)).numpy().T
+        return op.matvec(t.to(op.device, op.dtype)).cpu().numpy().T
 
     return LinearOperator(op.shape, matvec=mv, matmat=mm, dtype=np.float64)
 
@@ -129,5 +116,5 @@ def dense_matrix(op: ConvOperator | JacobianOperator, max_n: int = 20000) -> tor
     """Materialise the operator (column j = A e_j). Only for small maps: the ground truth in tests."""
     if op.n > max_n:
         raise ValueError(f"{op.n} units is too large to materialise (limit {max_n}); use the matrix-free methods")
-    eye = torch.eye(op.n, dtype=op.dtype)
-    return op.matvec(eye).T
+    eye = torch.eye(op.n, dtype=op.dtype, device=op.device)
+    return op.matvec(eye).T.cpu()

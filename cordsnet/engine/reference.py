@@ -11,15 +11,18 @@ from collections.abc import Sequence
 
 import torch
 
-from cordsnet.models.blocks import compose_input, readout_features
+from cordsnet.models.blocks import readout_features
 from cordsnet.models.cordsnet import CordsNet
 
 
 def reference_simulate(model: CordsNet, schedule: Sequence[tuple[torch.Tensor | None, int]],
-                       spontaneous_steps: int = 100, batch_size: int | None = None) -> torch.Tensor:
+                       spontaneous_steps: int = 100, batch_size: int | None = None, input_noise: float = 0.0,
+                       generator: torch.Generator | None = None) -> torch.Tensor:
     """Logits at every step of ``schedule`` (after the warm-up): T x B x classes.
 
-    ``schedule`` is a list of (images or None for a blank, steps). Images are B x C x H x W.
+    ``schedule`` is a list of (images or None for a blank, steps). Images are B x C x H x W. ``input_noise``: std
+    of Gaussian noise added to the screen (image or blank) at every step of the schedule, drawn from ``generator``
+    one B x C x H x W tensor per step, in the order the engine draws it (the warm-up is noiseless).
     """
     images = [x for x, _ in schedule if x is not None]
     if batch_size is None:
@@ -29,23 +32,24 @@ def reference_simulate(model: CordsNet, schedule: Sequence[tuple[torch.Tensor | 
     blank = torch.zeros(batch_size, c, h, w, dtype=ref.dtype, device=ref.device)
     states = [torch.zeros(batch_size, *shape, dtype=ref.dtype, device=ref.device) for shape in model.state_shapes()]
     for _ in range(spontaneous_steps):
-        states = _step(model, states, blank)
+        states = reference_step(model, states, blank)
     logits = []
     for stimulus, steps in schedule:
         x = blank if stimulus is None else stimulus
         for _ in range(steps):
-            states = _step(model, states, x)
+            screen = x
+            if input_noise > 0:
+                screen = x + input_noise * torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
+            states = reference_step(model, states, screen)
             logits.append(model.readout(readout_features([torch.relu(r) for r in states])))
     return torch.stack(logits)
 
 
-def _step(model: CordsNet, states: list[torch.Tensor], image: torch.Tensor) -> list[torch.Tensor]:
+def reference_step(model: CordsNet, states: list[torch.Tensor], image: torch.Tensor) -> list[torch.Tensor]:
+    """One Euler step of every area with ``image`` on screen: r <- (1 - alpha) r + alpha phi(pre)."""
     s = model.stem(image)
     new = list(states)
     for i in reversed(range(len(model.areas))):
-        area = model.areas[i]
-        acts = [torch.relu(r) for r in states]  # previous step's states of the areas below
-        u = compose_input(area.spec, acts, s, area.skip)
-        pre = area.rec(states[i]) + area.bias + area.ff(u)
+        pre = model.preactivation(i, states, s)  # reads the previous step's states of the areas below
         new[i] = (1 - model.alpha) * states[i] + model.alpha * model.phi(pre)
     return new

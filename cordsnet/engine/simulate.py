@@ -50,8 +50,12 @@ def _cache_key(model: CordsNet, steps: int, dtype: torch.dtype, device: torch.de
             tuple((id(t), t._version) for t in tensors))
 
 
-class _Runner:
-    """Holds one simulation's settings; the step function is shared by warm-up and stimulus phases."""
+class Stepper:
+    """The engine's step: one simulation's settings, shared by the warm-up and stimulus phases.
+
+    Public so that the compute accounting counts exactly the engine's per-step work: :meth:`drives` is what is
+    computed once per image shown, :meth:`step` and :meth:`readout` what is computed every step.
+    """
 
     def __init__(self, model: CordsNet, inplace: bool, state_noise: float, generator: torch.Generator | None):
         self.model = model
@@ -119,7 +123,7 @@ def spontaneous_state(model: CordsNet, steps: int, *, dtype: torch.dtype = torch
     fmt = torch.channels_last
     states = [torch.zeros(1, *shape, dtype=dtype, device=device).contiguous(memory_format=fmt)
               for shape in model.state_shapes()]
-    runner = _Runner(model, inplace=not grad, state_noise=0.0, generator=None)
+    runner = Stepper(model, inplace=not grad, state_noise=0.0, generator=None)
     with _cached_weights(model):
         const0, stem_skip = runner.drives(None, states[0])
         for _ in range(steps):
@@ -179,7 +183,7 @@ def simulate(model: CordsNet, schedule: Schedule, *, spontaneous_steps: int = 10
     fmt = torch.channels_last
     autocast = (torch.autocast(device.type, dtype=torch.bfloat16) if precision == "bf16"
                 else contextlib.nullcontext())
-    runner = _Runner(model, inplace=not grad, state_noise=state_noise, generator=generator)
+    runner = Stepper(model, inplace=not grad, state_noise=state_noise, generator=generator)
     total = sum(steps for _, steps in schedule)
     keep = range(total)[record_steps] if record_steps is not None else range(total)
     keep_set = set(keep)

@@ -32,7 +32,6 @@ class Stem(nn.Module):
 
     def __init__(self, arch: Architecture, weight_norm: bool = True):
         super().__init__()
-        self.kind = arch.stem
         if arch.stem == "paper":
             self.conv = conv(arch.in_channels, arch.stem_channels, 7, 2, weight_norm)
             self.pool: nn.Module = nn.AvgPool2d(3, stride=2, padding=1)

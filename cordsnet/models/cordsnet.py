@@ -6,8 +6,10 @@ stages change (identity for the linear RNN, a PReLU whose shared slope is anneal
 the rectification between areas and before the readout is always a ReLU, as in the CNN the model is
 initialised from.
 
-The model holds parameters only; :mod:`cordsnet.engine` simulates it. ``model(images)`` is a convenience that
-runs the default protocol (spontaneous warm-up, then the image) and returns logits over time.
+The model holds parameters and the equations of one area (:meth:`CordsNet.preactivation`, :meth:`CordsNet.phi`,
+:meth:`CordsNet.phi_derivative`); :mod:`cordsnet.engine` simulates it (``simulate(model, [(images, steps)])``), the
+compute accounting counts it and the dynamics toolkit linearises it, all through these methods. The models do not
+import the engine.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import torch
 from torch import nn
 
 from cordsnet.models.architecture import Architecture, AreaSpec, architecture
-from cordsnet.models.blocks import Stem, conv, linear, skip_module
+from cordsnet.models.blocks import Stem, compose_input, conv, linear, skip_module
 
 NONLINEARITIES = ("identity", "prelu", "relu")
 
@@ -59,8 +61,8 @@ class CordsNet(nn.Module):
         info = dataset_info(dataset)
         kwargs = dict(depth=depth, in_channels=info.channels, num_classes=info.num_classes,
                       width=model_cfg["width"], stem=model_cfg["stem"],
-                      image_size=image_size or info.native_size, alpha=model_cfg.get("alpha", 0.2),
-                      weight_norm=model_cfg.get("weight_norm", True))
+                      image_size=image_size or info.native_size, alpha=model_cfg["alpha"],
+                      weight_norm=model_cfg["weight_norm"])
         kwargs.update(overrides)
         return cls(**kwargs)
 
@@ -88,15 +90,33 @@ class CordsNet(nn.Module):
             return x
         return torch.where(x >= 0, x, x * self.slope)
 
+    def phi_derivative(self, pre: torch.Tensor) -> torch.Tensor:
+        """phi'(pre): 1 or 0 for relu (0 at 0), 1 for identity, 1 or the slope for prelu (1 at 0)."""
+        if self.nonlinearity == "relu":
+            return (pre > 0).to(pre.dtype)
+        if self.nonlinearity == "identity":
+            return torch.ones_like(pre)
+        return torch.where(pre >= 0, torch.ones_like(pre), self.slope.expand_as(pre))
+
+    def preactivation(self, area: int, states: list[torch.Tensor], s: torch.Tensor | None) -> torch.Tensor:
+        """Conv_rec(r_l) + b_l + Conv_ff(u_l) of area ``area``, with u_l composed from relu of ``states``.
+
+        ``s`` is the stem output of the image on screen, or None for a blank screen (the stem has no bias, so a
+        blank image drives nothing). This is the equation as REFERENCE.md writes it, recomputing everything: the
+        plain reference simulation and the Jacobian use it; the engine computes the same sums with less work.
+        """
+        spec = self.arch.areas[area]
+        a = self.areas[area]
+        acts = [torch.relu(r) for r in states]
+        if s is None and spec.skip in ("none", "stem"):
+            u = acts[0] if spec.skip == "stem" else None
+        else:
+            u = compose_input(spec, acts, s, a.skip)
+        pre = a.rec(states[area]) + a.bias
+        return pre if u is None else pre + a.ff(u)
+
     def state_shapes(self) -> list[tuple[int, int, int]]:
         return [(a.channels, a.size, a.size) for a in self.arch.areas]
-
-    def forward(self, images: torch.Tensor, stimulus_steps: int = 100, spontaneous_steps: int = 100,
-                **kwargs) -> torch.Tensor:
-        """Logits at every stimulus step (T x B x classes) under the default protocol."""
-        from cordsnet.engine import simulate
-
-        return simulate(self, [(images, stimulus_steps)], spontaneous_steps=spontaneous_steps, **kwargs).logits
 
 
 def discrete_rcnn(**kwargs) -> CordsNet:

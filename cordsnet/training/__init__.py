@@ -11,10 +11,9 @@ from typing import Any
 
 from cordsnet.training.graph import STAGES
 
-_LAZY = {"TrainingDivergedError": "cordsnet.training.loop", "run_stage": "cordsnet.training.stages",
-         "stage_dir": "cordsnet.training.stages"}
+_LAZY = {"TrainingDivergedError": "cordsnet.training.loop", "run_stage": "cordsnet.training.stages"}
 
-__all__ = ["STAGES", "TrainingDivergedError", "run_stage", "stage_dir"]
+__all__ = ["STAGES", "TrainingDivergedError", "run_stage"]
 
 
 def __getattr__(name: str) -> Any:

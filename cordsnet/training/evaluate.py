@@ -12,7 +12,6 @@ from typing import Any
 
 import torch
 
-from cordsnet.engine import simulate
 from cordsnet.training.loop import as_tensor_data
 
 
@@ -43,32 +42,20 @@ def evaluate_cnn(model, test, batch: int = 256) -> float:
     return correct / total
 
 
-def _score(logits_fn, test, cfg: dict[str, Any], device: torch.device) -> dict[str, Any]:
+@torch.inference_mode()
+def evaluate_recurrent(protocol, test, cfg: dict[str, Any], model) -> dict[str, Any]:
+    """Window and per-step accuracy of a recurrent model run by ``protocol`` (see
+    :func:`cordsnet.training.stages.cordsnet_protocol`), on the configured evaluation subset."""
     sim, tr = cfg["simulation"], cfg["training"]
-    idx = _subset(len(test), tr.get("eval_max_images"))
+    idx = _subset(len(test), tr["eval_max_images"])
     window = sim["readout_steps"]
     per_step = torch.zeros(sim["stimulus_steps"])
     correct = total = 0
-    for x, y in _batches(test, idx, tr.get("eval_batch_size", 256), device):
-        logits = logits_fn(x)[: sim["stimulus_steps"]]
+    for x, y in _batches(test, idx, tr["eval_batch_size"], _device(model)):
+        logits = protocol(x, False).logits
         correct += int((logits[-window:].mean(0).argmax(1) == y).sum())
         per_step += (logits.argmax(2) == y).float().sum(1).cpu()
         total += len(y)
     return {"test_accuracy": correct / total, "per_step_accuracy": (per_step / total).tolist(),
             "eval_images": total, "eval_subset": "whole test split" if total == len(test) else
             f"fixed subset of {total} of {len(test)} test images (seeded permutation, seed 0)"}
-
-
-@torch.inference_mode()
-def evaluate_rnn(model, test, cfg: dict[str, Any]) -> dict[str, Any]:
-    sim = cfg["simulation"]
-    return _score(lambda x: simulate(model, [(x, sim["stimulus_steps"])],
-                                     spontaneous_steps=sim["spontaneous_steps"]).logits, test, cfg,
-                  _device(model))
-
-
-@torch.inference_mode()
-def evaluate_fcrnn(model, test, cfg: dict[str, Any]) -> dict[str, Any]:
-    sim = cfg["simulation"]
-    return _score(lambda x: model.simulate(x, sim["stimulus_steps"], sim["spontaneous_steps"])[0], test, cfg,
-                  _device(model))

@@ -11,3 +11,5 @@ PREVIOUS = {"fold": "cnn", "init_linear": "fold", "linear_rnn": "init_linear", "
 """Which stage's outputs a stage reads (the controls read the finetune metrics only for its budget)."""
 BUDGET_STAGES = ("init_linear", "linear_rnn", "anneal", "finetune")
 """The stages whose simulated image-steps make up the controls' training budget."""
+CONTROLS = ("direct", "fcrnn")
+"""The controls of Table 1: trained from random initialisation with the method's budget (``training.controls``)."""

@@ -84,7 +84,6 @@ class LoopConfig:
 class LoopResult:
     steps: int
     history: list[dict[str, float]] = field(default_factory=list)
-    resumed_from: int = 0
 
 
 def batches_per_epoch(n: int, batch_size: int) -> int:
@@ -98,13 +97,13 @@ def stage_steps(n: int, stage_cfg: dict[str, Any]) -> int:
     one, instead of a handful of epochs that leave it untrained.
     """
     per_epoch = stage_batches_per_epoch(n, stage_cfg)
-    return max(1, math.ceil(stage_cfg["epochs"] * per_epoch), stage_cfg.get("min_steps") or 0)
+    return max(1, math.ceil(stage_cfg["epochs"] * per_epoch), stage_cfg["min_steps"])
 
 
 def stage_batches_per_epoch(n: int, stage_cfg: dict[str, Any]) -> int:
     """Batches a stage counts as one epoch: the whole set, or ``max_batches_per_epoch`` if that is smaller."""
     per_epoch = batches_per_epoch(n, stage_cfg["batch_size"])
-    if stage_cfg.get("max_batches_per_epoch"):
+    if stage_cfg["max_batches_per_epoch"]:
         per_epoch = min(per_epoch, stage_cfg["max_batches_per_epoch"])
     return per_epoch
 
@@ -188,7 +187,7 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data: TensorData, 
                 last_good = step
     finally:
         bar.close()
-    return LoopResult(step, history, start)
+    return LoopResult(step, history)
 
 
 def warmup_rounds_schedule(total: int, rounds: list[float], warmup_steps: int) -> Callable[[int], float]:

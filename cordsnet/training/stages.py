@@ -1,6 +1,6 @@
 """The paper's staged training (REFERENCE.md section 2) and its two controls, one function per stage.
 
-    cnn          s1   CNN counterpart with batch norm (SGD, warm-up, lr rounds)
+    cnn          s1   CNN counterpart with batch norm (SGD or AdamW, warm-up, lr rounds)
     fold         s1b  batch norm folded into weights and per-unit biases (exact; error reported)
     init_linear  s2   linear RNN initialised by steady-state matching, contraction penalty
     linear_rnn   s3   linear RNN trained in time with the log-ramped loss
@@ -9,10 +9,13 @@
     direct       --   control: CordsNet from random initialisation, same budget as s2..s5
     fcrnn        --   control: parameter-matched fully-connected RNN, same budget and protocol
 
-Each stage reads the previous stage's ``checkpoint.pt`` and writes its own ``checkpoint.pt`` and
-``metrics.json`` under ``<results>/models/<dataset>/R<depth>/<stage>/`` (a ``train_state.pt`` beside it holds
-the resumable state while it runs). Budgets are counted in simulated image-steps: one image simulated for one
-time step (the warm-up, shared by a batch, counts once per batch).
+:data:`STAGE_RUNNERS` maps each stage of :data:`~cordsnet.training.graph.STAGES` to its function. Each reads its
+predecessor's ``checkpoint.pt`` (:data:`~cordsnet.training.graph.PREVIOUS`) and writes its own ``checkpoint.pt``
+and ``metrics.json`` where :class:`~cordsnet.layout.Layout` says (a ``train_state.pt`` beside them holds the
+resumable state while it runs). The stages trained in time (s3-s5 and both controls) go through one path,
+:func:`_train_in_time`, with the model's way of running the protocol as its only difference. Budgets are counted in
+simulated image-steps: one image simulated for one time step (the warm-up, shared by a batch, counts once per
+batch).
 """
 
 from __future__ import annotations
@@ -21,22 +24,26 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from cordsnet.config import with_stage_defaults
 from cordsnet.data.loading import load_split, read_manifest
 from cordsnet.data.registry import dataset_info
 from cordsnet.engine import simulate
 from cordsnet.io import load_tensors, save_tensors, write_json
+from cordsnet.layout import Layout
 from cordsnet.models import CordsNet, CordsNetCNN
 from cordsnet.models.fcrnn import FCRNN, fcrnn_params, matched_hidden_size
 from cordsnet.provenance import record
-from cordsnet.training.evaluate import evaluate_cnn, evaluate_fcrnn, evaluate_rnn
+from cordsnet.training.evaluate import evaluate_cnn, evaluate_recurrent
 from cordsnet.training.fold import FoldedCNN, set_weight, transfer_to_cordsnet
-from cordsnet.training.graph import BUDGET_STAGES, PREVIOUS, STAGES
+from cordsnet.training.graph import BUDGET_STAGES, CONTROLS, PREVIOUS, STAGES
 from cordsnet.training.loop import (
     LoopConfig,
     as_tensor_data,
@@ -50,17 +57,14 @@ from cordsnet.training.losses import ramp_loss, spontaneous_penalty, steady_stat
 
 log = logging.getLogger("cordsnet")
 
-def stage_dir(results: str | Path, dataset: str, depth: int, stage: str) -> Path:
-    return Path(results) / "models" / dataset / f"R{depth}" / stage
-
 
 def image_size(cfg: dict[str, Any], dataset: str) -> int:
-    return cfg["data"].get("image_size") or dataset_info(dataset).native_size
+    return cfg["data"]["image_size"] or dataset_info(dataset).native_size
 
 
 def device_for(cfg: dict[str, Any]) -> torch.device:
     """``run.device`` resolved: 'auto' takes a GPU when there is one; under torchrun each rank takes its own GPU."""
-    want = cfg["run"].get("device", "cpu")
+    want = cfg["run"]["device"]
     if want == "cpu" or (want == "auto" and not torch.cuda.is_available()):
         return torch.device("cpu")
     if not torch.cuda.is_available():
@@ -82,21 +86,96 @@ def build_cnn(cfg: dict[str, Any], dataset: str, depth: int, device: torch.devic
 
 
 def _optimizer(params, stage: dict[str, Any]) -> torch.optim.Optimizer:
-    if stage.get("optimizer", "adamw") == "sgd":
-        return torch.optim.SGD(params, lr=stage["lr"], momentum=stage.get("momentum", 0.9),
-                               weight_decay=stage.get("weight_decay", 0.0))
-    return torch.optim.AdamW(params, lr=stage["lr"], weight_decay=stage.get("weight_decay", 0.0))
+    if stage["optimizer"] == "sgd":
+        return torch.optim.SGD(params, lr=stage["lr"], momentum=stage["momentum"], weight_decay=stage["weight_decay"])
+    return torch.optim.AdamW(params, lr=stage["lr"], weight_decay=stage["weight_decay"])
 
 
-def _final(out: Path, state: dict[str, Any], metrics: dict[str, Any]) -> dict[str, Any]:
-    """Save the final checkpoint and drop the resumable state; :func:`run_stage` writes the metrics."""
-    rank, _ = world()
-    if rank == 0:
-        save_tensors(out / "checkpoint.pt", state)
-        partial = out / "train_state.pt"
-        if partial.exists():
-            partial.unlink()
-    return metrics
+def stage_settings(cfg: dict[str, Any], stage: str) -> dict[str, Any]:
+    """The optimiser settings of ``stage``: its own ``training.<stage>``, or ``training.controls`` for the controls
+    (one epoch's worth of settings, AdamW; their step count comes from the method's budget)."""
+    if stage in CONTROLS:
+        return with_stage_defaults({"epochs": 1, "optimizer": "adamw", **cfg["training"]["controls"]})
+    if stage == "fold":  # exact arithmetic, nothing trained
+        return {}
+    return cfg["training"][stage]
+
+
+def batch_image_steps(cfg: dict[str, Any], batch: int, post: bool) -> int:
+    sim = cfg["simulation"]
+    per_image = sim["stimulus_steps"] + (sim["post_stimulus_steps"] if post else 0)
+    return batch * per_image + sim["spontaneous_steps"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+@dataclass
+class StageContext:
+    """What every stage function gets: the configuration, which model it trains, where, and how far to run."""
+
+    cfg: dict[str, Any]
+    dataset: str
+    depth: int
+    stage: str
+    stop_after: int | None = None
+    """end after this many optimiser steps (tests use it to simulate a kill)"""
+
+    @property
+    def layout(self) -> Layout:
+        return Layout.from_config(self.cfg)
+
+    @property
+    def out(self) -> Path:
+        return self.layout.stage_dir(self.dataset, self.depth, self.stage)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return stage_settings(self.cfg, self.stage)
+
+    @property
+    def desc(self) -> str:
+        return f"{self.dataset} R{self.depth} {self.stage}"
+
+    def load_stage(self, stage: str) -> dict[str, Any]:
+        """The checkpoint of ``stage`` (of the same dataset and depth), or an error that says to run it first."""
+        path = self.layout.checkpoint(self.dataset, self.depth, stage)
+        if not path.is_file():
+            raise FileNotFoundError(f"stage '{self.stage}' needs the '{stage}' checkpoint {path}: run that stage first")
+        return load_tensors(path)
+
+    def load_predecessor(self) -> dict[str, Any]:
+        return self.load_stage(PREVIOUS[self.stage])
+
+    def train_data(self):
+        return as_tensor_data(load_split(self.dataset, "train", self.cfg["data"], self.cfg["paths"]["data"]))
+
+    def test_data(self):
+        return load_split(self.dataset, "test", self.cfg["data"], self.cfg["paths"]["data"])
+
+    def loop(self, steps: int) -> LoopConfig:
+        st = self.settings
+        return LoopConfig(steps=steps, batch_size=st["batch_size"], seed=self.cfg["run"]["seed"],
+                          checkpoint=self.layout.train_state(self.dataset, self.depth, self.stage),
+                          checkpoint_every=self.cfg["training"]["checkpoint_every"], grad_clip=st["grad_clip"],
+                          desc=self.desc, device=device_for(self.cfg))
+
+    def metrics(self, **values) -> dict[str, Any]:
+        cfg = self.cfg
+        slice_ = {"model": cfg["model"], "simulation": cfg["simulation"], "training": self.settings,
+                  "data": {k: cfg["data"][k] for k in ("image_size", "augmentation")}}
+        return {"stage": self.stage, "dataset": self.dataset, "depth": self.depth, "scale": cfg["run"]["scale"],
+                **values,
+                "provenance": record(slice_, seed=cfg["run"]["seed"], data=_data_record(cfg, self.dataset),
+                                     scale=cfg["run"]["scale"], extra={"run_name": cfg["run"]["name"]})}
+
+    def final(self, state: dict[str, Any], metrics: dict[str, Any]) -> dict[str, Any]:
+        """Save the final checkpoint and drop the resumable state; :func:`run_stage` writes the metrics."""
+        rank, _ = world()
+        if rank == 0:
+            save_tensors(self.layout.checkpoint(self.dataset, self.depth, self.stage), state)
+            partial = self.layout.train_state(self.dataset, self.depth, self.stage)
+            if partial.exists():
+                partial.unlink()
+        return metrics
 
 
 def _data_record(cfg: dict[str, Any], dataset: str) -> dict[str, Any]:
@@ -107,80 +186,31 @@ def _data_record(cfg: dict[str, Any], dataset: str) -> dict[str, Any]:
             "train_n": manifest["splits"]["train"]["n"], "test_n": manifest["splits"]["test"]["n"]}
 
 
-def _metrics(cfg: dict[str, Any], dataset: str, depth: int, stage: str, **values) -> dict[str, Any]:
-    sim = cfg["simulation"]
-    slice_ = {"model": cfg["model"], "simulation": sim, "training": cfg["training"].get(stage, {}),
-              "data": {k: cfg["data"].get(k) for k in ("image_size", "augmentation")}}
-    return {"stage": stage, "dataset": dataset, "depth": depth, "scale": cfg["run"].get("scale"),
-            **values,
-            "provenance": record(slice_, seed=cfg["run"]["seed"], data=_data_record(cfg, dataset),
-                                 scale=cfg["run"].get("scale"), extra={"run_name": cfg["run"]["name"]})}
-
-
-def _schedule(cfg: dict[str, Any], x: torch.Tensor, post: bool) -> list:
-    sim = cfg["simulation"]
-    sched = [(x, sim["stimulus_steps"])]
-    if post and sim.get("post_stimulus_steps", 0):
-        sched.append((None, sim["post_stimulus_steps"]))
-    return sched
-
-
-def batch_image_steps(cfg: dict[str, Any], batch: int, post: bool) -> int:
-    sim = cfg["simulation"]
-    per_image = sim["stimulus_steps"] + (sim.get("post_stimulus_steps", 0) if post else 0)
-    return batch * per_image + sim["spontaneous_steps"]
-
-
-# ---------------------------------------------------------------------------------------------------------------
 def run_stage(stage: str, cfg: dict[str, Any], dataset: str, depth: int, stop_after: int | None = None
               ) -> dict[str, Any] | None:
     """Run one stage (resuming if it was interrupted). Returns its metrics, or None if stopped early."""
-    if stage not in STAGES:
+    if stage not in STAGE_RUNNERS:
         raise ValueError(f"unknown stage '{stage}'; stages are {STAGES}")
     torch.manual_seed(cfg["run"]["seed"])
-    out = stage_dir(cfg["paths"]["results"], dataset, depth, stage)
-    out.mkdir(parents=True, exist_ok=True)
-    fn = globals()[f"_stage_{stage}"]
+    ctx = StageContext(cfg, dataset, depth, stage, stop_after)
+    ctx.out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    metrics = fn(cfg, dataset, depth, out, stop_after)
+    metrics = STAGE_RUNNERS[stage](ctx)
     if metrics is not None:
         metrics["wall_seconds"] = time.perf_counter() - t0
         if world()[0] == 0:
-            write_json(out / "metrics.json", metrics)
+            write_json(ctx.layout.metrics(dataset, depth, stage), metrics)
     return metrics
 
 
-def _previous(cfg, dataset, depth, stage) -> dict[str, Any]:
-    path = stage_dir(cfg["paths"]["results"], dataset, depth, PREVIOUS[stage]) / "checkpoint.pt"
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"stage '{stage}' needs the '{PREVIOUS[stage]}' checkpoint {path}: run that stage first")
-    return load_tensors(path)
-
-
-def _loop_cfg(cfg, out: Path, stage_cfg: dict[str, Any], steps: int, desc: str) -> LoopConfig:
-    return LoopConfig(steps=steps, batch_size=stage_cfg["batch_size"], seed=cfg["run"]["seed"],
-                      checkpoint=out / "train_state.pt", checkpoint_every=cfg["training"].get("checkpoint_every", 200),
-                      grad_clip=stage_cfg.get("grad_clip"), desc=desc, device=device_for(cfg))
-
-
-def _train_data(cfg, dataset):
-    return as_tensor_data(load_split(dataset, "train", cfg["data"], cfg["paths"]["data"]))
-
-
-def _test_data(cfg, dataset):
-    return load_split(dataset, "test", cfg["data"], cfg["paths"]["data"])
-
-
 # -- s1 ---------------------------------------------------------------------------------------------------------
-def _stage_cnn(cfg, dataset, depth, out, stop_after):
-    st = cfg["training"]["cnn"]
-    model = build_cnn(cfg, dataset, depth)
-    data = _train_data(cfg, dataset)
+def _stage_cnn(ctx: StageContext) -> dict[str, Any] | None:
+    cfg, st = ctx.cfg, ctx.settings
+    model = build_cnn(cfg, ctx.dataset, ctx.depth)
+    data = ctx.train_data()
     steps = stage_steps(data.n, st)
     per_epoch = stage_batches_per_epoch(data.n, st)
-    rounds = cfg["training"].get("lr_rounds", [1.0])
-    sched = warmup_rounds_schedule(steps, rounds, int(st.get("warmup_epochs", 0) * per_epoch))
+    sched = warmup_rounds_schedule(steps, cfg["training"]["lr_rounds"], int(st["warmup_epochs"] * per_epoch))
     opt = _optimizer(model.parameters(), st)
     ce = nn.CrossEntropyLoss()
 
@@ -189,24 +219,23 @@ def _stage_cnn(cfg, dataset, depth, out, stop_after):
         logits = model(x)
         return ce(logits, y), {"acc": float((logits.argmax(1) == y).float().mean())}
 
-    res = train(model, opt, data, _loop_cfg(cfg, out, st, steps, f"{dataset} R{depth} cnn"), loss_fn, sched,
-                stop_after=stop_after)
+    res = train(model, opt, data, ctx.loop(steps), loss_fn, sched, stop_after=ctx.stop_after)
     if res.steps < steps:
         return None
     model.eval()
-    acc = evaluate_cnn(model, _test_data(cfg, dataset), cfg["training"].get("eval_batch_size", 256))
-    metrics = _metrics(cfg, dataset, depth, "cnn", test_accuracy=acc, steps=steps, image_steps=steps * st["batch_size"],
-                       history=res.history, params=sum(p.numel() for p in model.parameters()))
-    return _final(out, {"model": model.state_dict()}, metrics)
+    acc = evaluate_cnn(model, ctx.test_data(), cfg["training"]["eval_batch_size"])
+    metrics = ctx.metrics(test_accuracy=acc, steps=steps, image_steps=steps * st["batch_size"], history=res.history,
+                          params=sum(p.numel() for p in model.parameters()))
+    return ctx.final({"model": model.state_dict()}, metrics)
 
 
 # -- s1b --------------------------------------------------------------------------------------------------------
-def _stage_fold(cfg, dataset, depth, out, stop_after):
-    cnn = build_cnn(cfg, dataset, depth, torch.device("cpu"))  # exact and cheap: always on the CPU
-    cnn.load_state_dict(_previous(cfg, dataset, depth, "fold")["model"])
+def _stage_fold(ctx: StageContext) -> dict[str, Any] | None:
+    cnn = build_cnn(ctx.cfg, ctx.dataset, ctx.depth, torch.device("cpu"))  # exact and cheap: always on the CPU
+    cnn.load_state_dict(ctx.load_predecessor()["model"])
     cnn.eval()
     folded = FoldedCNN(cnn).eval()
-    test = _test_data(cfg, dataset)
+    test = ctx.test_data()
     x = torch.stack([test[i][0] for i in range(min(256, len(test)))])
     with torch.no_grad():
         _, pre_bn, _ = cnn.features(x)
@@ -216,17 +245,15 @@ def _stage_fold(cfg, dataset, depth, out, stop_after):
     area_err = [float((p - q).abs().max() / p.abs().max()) for p, q in zip(pre_bn, pre_f, strict=True)]
     if err > 1e-4:
         raise RuntimeError(f"batch-norm folding is not exact: max relative logit difference {err:.2e}")
-    acc = evaluate_cnn(folded, test, cfg["training"].get("eval_batch_size", 256))
-    metrics = _metrics(cfg, dataset, depth, "fold", folding_max_rel_error=err, area_max_rel_error=area_err,
-                       test_accuracy=acc, image_steps=0)
-    return _final(out, {"model": folded.state_dict()}, metrics)
+    acc = evaluate_cnn(folded, test, ctx.cfg["training"]["eval_batch_size"])
+    metrics = ctx.metrics(folding_max_rel_error=err, area_max_rel_error=area_err, test_accuracy=acc, image_steps=0)
+    return ctx.final({"model": folded.state_dict()}, metrics)
 
 
-def _load_folded(cfg, dataset, depth, stage) -> FoldedCNN:
-    cnn = build_cnn(cfg, dataset, depth, torch.device("cpu"))
-    folded = FoldedCNN(cnn)
-    folded.load_state_dict(_previous(cfg, dataset, depth, stage)["model"])
-    return folded.to(device_for(cfg)).eval()
+def _load_folded(ctx: StageContext) -> FoldedCNN:
+    folded = FoldedCNN(build_cnn(ctx.cfg, ctx.dataset, ctx.depth, torch.device("cpu")))
+    folded.load_state_dict(ctx.load_stage("fold")["model"])
+    return folded.to(device_for(ctx.cfg)).eval()
 
 
 # -- s2 ---------------------------------------------------------------------------------------------------------
@@ -259,20 +286,18 @@ class SteadyStateMatcher(nn.Module):
             area.bias.copy_(bias)
 
 
-def _stage_init_linear(cfg, dataset, depth, out, stop_after):
-    st = cfg["training"]["init_linear"]
-    tr = cfg["training"]
-    folded = _load_folded(cfg, dataset, depth, "init_linear")
+def _stage_init_linear(ctx: StageContext) -> dict[str, Any] | None:
+    cfg, st, tr = ctx.cfg, ctx.settings, ctx.cfg["training"]
+    folded = _load_folded(ctx)
     for p in folded.parameters():
         p.requires_grad_(False)
-    model = build_cordsnet(cfg, dataset, depth, nonlinearity="identity")
+    model = build_cordsnet(cfg, ctx.dataset, ctx.depth, nonlinearity="identity")
     transfer_to_cordsnet(folded, model)
     matcher = SteadyStateMatcher(model)
-    data = _train_data(cfg, dataset)
+    data = ctx.train_data()
     steps = stage_steps(data.n, st)
     opt = _optimizer(matcher.parameters(), st)
-    iters = tr.get("steady_state_iterations", 3)
-    weight = tr.get("contraction_weight", 10.0)
+    iters, weight = tr["steady_state_iterations"], tr["contraction_weight"]
 
     def loss_fn(step, x, y):
         with torch.no_grad():
@@ -286,89 +311,149 @@ def _stage_init_linear(cfg, dataset, depth, out, stop_after):
             rel.append(float(mse.detach() / scale))
         return total, {"mse": sum(rel) / len(rel), "contraction": pen_total / len(rel)}
 
-    res = train(matcher, opt, data, _loop_cfg(cfg, out, st, steps, f"{dataset} R{depth} init_linear"), loss_fn,
-                stop_after=stop_after)
+    res = train(matcher, opt, data, ctx.loop(steps), loss_fn, stop_after=ctx.stop_after)
     if res.steps < steps:
         return None
     matcher.write_into(model)
-    ev = evaluate_rnn(model, _test_data(cfg, dataset), cfg)
-    metrics = _metrics(cfg, dataset, depth, "init_linear", **ev, steps=steps,
-                       image_steps=steps * st["batch_size"] * iters, history=res.history,
-                       steady_state_rel_error=res.history[-1]["mse"] if res.history else None)
-    return _final(out, {"model": model.state_dict(), "nonlinearity": "identity"}, metrics)
+    ev = evaluate_recurrent(cordsnet_protocol(model, cfg["simulation"]), ctx.test_data(), cfg, model)
+    metrics = ctx.metrics(**ev, steps=steps, image_steps=steps * st["batch_size"] * iters, history=res.history,
+                          steady_state_rel_error=res.history[-1]["mse"] if res.history else None)
+    return ctx.final({"model": model.state_dict(), "nonlinearity": "identity"}, metrics)
 
 
-def _load_rnn(cfg, dataset, depth, stage) -> CordsNet:
-    state = _previous(cfg, dataset, depth, stage)
-    model = build_cordsnet(cfg, dataset, depth)
-    model.load_state_dict(state["model"])
-    return model
+# -- the stages trained in time: s3-s5 and both controls --------------------------------------------------------
+@dataclass
+class ProtocolOutput:
+    logits: torch.Tensor
+    """T x B x classes over the stimulus steps"""
+    recorded: dict[int, torch.Tensor]
+    """area -> the states of the last ``penalty_steps`` post-stimulus steps (empty without the penalty)"""
+    spontaneous: list[torch.Tensor]
+    """each area's spontaneous state (batch 1)"""
 
 
-def _recurrent_stage(cfg, dataset, depth, out, stop_after, stage: str, model: CordsNet, penalty: bool,
-                     slope_schedule_for=None, budget_image_steps: int | None = None, stage_cfg=None):
-    """s3-s5 and the direct control: simulate in time, ramp loss (+ spontaneous penalty), AdamW."""
-    st = stage_cfg or cfg["training"][stage]
-    tr = cfg["training"]
-    sim = cfg["simulation"]
-    data = _train_data(cfg, dataset)
-    per_batch = batch_image_steps(cfg, st["batch_size"], penalty)
-    if budget_image_steps is not None:
-        steps = max(1, budget_image_steps // per_batch)
+Protocol = Callable[[torch.Tensor | None, bool], ProtocolOutput]
+"""(images, with the post-stimulus blank for the penalty?) -> the protocol's outputs. With images None, only the
+logits are asked for (evaluation passes images always)."""
+
+
+def cordsnet_protocol(model: CordsNet, sim: dict[str, Any]) -> Protocol:
+    """CordsNet under the protocol: warm-up, image for ``stimulus_steps``, then (for the penalty) a blank."""
+
+    def run(x: torch.Tensor, post: bool) -> ProtocolOutput:
+        post = post and sim["post_stimulus_steps"] > 0
+        schedule = [(x, sim["stimulus_steps"])] + ([(None, sim["post_stimulus_steps"])] if post else [])
+        total = sim["stimulus_steps"] + (sim["post_stimulus_steps"] if post else 0)
+        out = simulate(model, schedule, spontaneous_steps=sim["spontaneous_steps"], precision=_precision(sim),
+                       record=list(range(model.depth)) if post else [],
+                       record_steps=slice(total - sim["penalty_steps"], total))
+        return ProtocolOutput(out.logits[: sim["stimulus_steps"]], out.states, out.spontaneous)
+
+    return run
+
+
+def fcrnn_protocol(model: FCRNN, sim: dict[str, Any]) -> Protocol:
+    """The fully-connected RNN under the same protocol (one 'area': its hidden state)."""
+
+    def run(x: torch.Tensor, post: bool) -> ProtocolOutput:
+        post_steps = sim["post_stimulus_steps"] if post else 0
+        logits, states, spont = model.simulate(x, sim["stimulus_steps"], sim["spontaneous_steps"], post_steps)
+        recorded = {0: states[-sim["penalty_steps"]:]} if post_steps else {}
+        return ProtocolOutput(logits[: sim["stimulus_steps"]], recorded, [spont])
+
+    return run
+
+
+def _precision(sim: dict[str, Any]) -> str:
+    """``simulation.precision`` applies to inference only: training simulates in fp32."""
+    return sim["precision"] if not torch.is_grad_enabled() else "fp32"
+
+
+@dataclass
+class TimeTraining:
+    """One stage trained in time: the model, how it runs the protocol, and what the stage adds to the recipe."""
+
+    model: nn.Module
+    protocol: Protocol
+    penalty: bool
+    """add the spontaneous penalty (after a post-stimulus blank)"""
+    budget_image_steps: int | None = None
+    """the controls: as many steps as this budget buys; None: the stage's own step count"""
+    slope_schedule: Callable[[int], Callable[[int], float]] | None = None
+    """annealing: total steps -> (step -> PReLU slope)"""
+    checkpoint_extra: dict[str, Any] = field(default_factory=dict)
+    metrics_extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _train_in_time(ctx: StageContext, job: TimeTraining) -> dict[str, Any] | None:
+    """s3-s5 and the controls: simulate in time, ramp loss (+ spontaneous penalty), AdamW, evaluate."""
+    cfg, st = ctx.cfg, ctx.settings
+    sim, tr = cfg["simulation"], cfg["training"]
+    model = job.model
+    data = ctx.train_data()
+    per_batch = batch_image_steps(cfg, st["batch_size"], job.penalty)
+    if job.budget_image_steps is not None:
+        steps = max(1, job.budget_image_steps // per_batch)
     else:
         steps = stage_steps(data.n, st)
-    slope_schedule = slope_schedule_for(steps) if slope_schedule_for is not None else None
+    slope = job.slope_schedule(steps) if job.slope_schedule is not None else None
     opt = _optimizer(model.parameters(), st)
-    window, ramp = sim["readout_steps"], tuple(tr.get("loss_ramp", [1e-3, 1.0]))
-    spont_w = tr.get("spontaneous_weight", 1e-3)
-    pen_steps = sim.get("penalty_steps", 10)
+    window, ramp = sim["readout_steps"], tuple(tr["loss_ramp"])
 
     def loss_fn(step, x, y):
-        if slope_schedule is not None:
-            model.set_nonlinearity("prelu", slope_schedule(step))
-        total = sim["stimulus_steps"] + (sim.get("post_stimulus_steps", 0) if penalty else 0)
-        rec = list(range(model.depth)) if penalty else []
-        out_ = simulate(model, _schedule(cfg, x, penalty), spontaneous_steps=sim["spontaneous_steps"], record=rec,
-                        record_steps=slice(total - pen_steps, total))
-        logits = out_.logits[: sim["stimulus_steps"]]
-        loss = ramp_loss(logits, y, window, ramp)
-        metrics = {"acc": float((logits[-1].argmax(1) == y).float().mean())}
-        if penalty:
-            pen = spontaneous_penalty(out_.states, out_.spontaneous)
-            loss = loss + spont_w * pen
+        if slope is not None:
+            model.set_nonlinearity("prelu", slope(step))
+        out = job.protocol(x, job.penalty)
+        loss = ramp_loss(out.logits, y, window, ramp)
+        metrics = {"acc": float((out.logits[-1].argmax(1) == y).float().mean())}
+        if job.penalty:
+            pen = spontaneous_penalty(out.recorded, out.spontaneous) if out.recorded else torch.zeros(())
+            loss = loss + tr["spontaneous_weight"] * pen
             metrics["spont"] = float(pen.detach())
-        if slope_schedule is not None:
+        if slope is not None:
             metrics["slope"] = float(model.slope)
         return loss, metrics
 
-    def extra():
-        return {"slope": float(model.slope), "nonlinearity": model.nonlinearity}
+    extra = restore = None
+    if isinstance(model, CordsNet):
+        def extra():
+            return {"slope": float(model.slope), "nonlinearity": model.nonlinearity}
 
-    def restore(state):
-        if state.get("nonlinearity") == "prelu":
-            model.set_nonlinearity("prelu", state["slope"])
+        def restore(state):
+            if state.get("nonlinearity") == "prelu":
+                model.set_nonlinearity("prelu", state["slope"])
 
-    res = train(model, opt, data, _loop_cfg(cfg, out, st, steps, f"{dataset} R{depth} {stage}"), loss_fn,
-                extra_state=extra, restore_extra=restore, stop_after=stop_after)
+    res = train(model, opt, data, ctx.loop(steps), loss_fn, extra_state=extra, restore_extra=restore,
+                stop_after=ctx.stop_after)
     if res.steps < steps:
         return None
-    if slope_schedule is not None:
+    if slope is not None:
         model.set_nonlinearity("relu")
-    ev = evaluate_rnn(model, _test_data(cfg, dataset), cfg)
-    metrics = _metrics(cfg, dataset, depth, stage, **ev, steps=steps, image_steps=steps * per_batch,
-                       history=res.history, nonlinearity=model.nonlinearity)
-    return _final(out, {"model": model.state_dict(), "nonlinearity": model.nonlinearity}, metrics)
+    ev = evaluate_recurrent(job.protocol, ctx.test_data(), cfg, model)
+    metrics = ctx.metrics(**ev, steps=steps, image_steps=steps * per_batch, history=res.history,
+                          **job.metrics_extra)
+    state = {"model": model.state_dict(), **job.checkpoint_extra}
+    if isinstance(model, CordsNet):
+        metrics["nonlinearity"] = state["nonlinearity"] = model.nonlinearity
+    return ctx.final(state, metrics)
+
+
+def _load_cordsnet(ctx: StageContext, nonlinearity: str, slope: float | None = None) -> CordsNet:
+    """The predecessor's CordsNet, with the area nonlinearity this stage trains."""
+    model = build_cordsnet(ctx.cfg, ctx.dataset, ctx.depth)
+    model.load_state_dict(ctx.load_predecessor()["model"])
+    model.set_nonlinearity(nonlinearity, slope)
+    return model
 
 
 # -- s3 ---------------------------------------------------------------------------------------------------------
-def _stage_linear_rnn(cfg, dataset, depth, out, stop_after):
-    model = _load_rnn(cfg, dataset, depth, "linear_rnn")
-    model.set_nonlinearity("identity")
-    return _recurrent_stage(cfg, dataset, depth, out, stop_after, "linear_rnn", model, penalty=False)
+def _stage_linear_rnn(ctx: StageContext) -> dict[str, Any] | None:
+    model = _load_cordsnet(ctx, "identity")
+    return _train_in_time(ctx, TimeTraining(model, cordsnet_protocol(model, ctx.cfg["simulation"]), penalty=False))
 
 
 # -- s4 ---------------------------------------------------------------------------------------------------------
-def anneal_slope(total_steps: int, levels: int = 20):
+def anneal_slope(total_steps: int, levels: int = 20) -> Callable[[int], float]:
     """The shared PReLU slope: 0.95, 0.90, ..., 0 in ``levels`` equal parts of the stage (the code's schedule)."""
 
     def f(step: int) -> float:
@@ -378,83 +463,69 @@ def anneal_slope(total_steps: int, levels: int = 20):
     return f
 
 
-def _stage_anneal(cfg, dataset, depth, out, stop_after):
-    model = _load_rnn(cfg, dataset, depth, "anneal")
-    model.set_nonlinearity("prelu", 1.0)
-    return _recurrent_stage(cfg, dataset, depth, out, stop_after, "anneal", model, penalty=True,
-                            slope_schedule_for=anneal_slope)
+def _stage_anneal(ctx: StageContext) -> dict[str, Any] | None:
+    model = _load_cordsnet(ctx, "prelu", 1.0)
+    return _train_in_time(ctx, TimeTraining(model, cordsnet_protocol(model, ctx.cfg["simulation"]), penalty=True,
+                                            slope_schedule=anneal_slope))
 
 
 # -- s5 ---------------------------------------------------------------------------------------------------------
-def _stage_finetune(cfg, dataset, depth, out, stop_after):
-    model = _load_rnn(cfg, dataset, depth, "finetune")
-    model.set_nonlinearity("relu")
-    return _recurrent_stage(cfg, dataset, depth, out, stop_after, "finetune", model, penalty=True)
+def _stage_finetune(ctx: StageContext) -> dict[str, Any] | None:
+    model = _load_cordsnet(ctx, "relu")
+    return _train_in_time(ctx, TimeTraining(model, cordsnet_protocol(model, ctx.cfg["simulation"]), penalty=True))
 
 
-def method_budget(cfg, dataset, depth) -> int:
+# -- controls ---------------------------------------------------------------------------------------------------
+def method_budget(ctx: StageContext) -> int:
     """Simulated image-steps spent by stages init_linear..finetune (read from their metrics)."""
     total = 0
     for s in BUDGET_STAGES:
-        path = stage_dir(cfg["paths"]["results"], dataset, depth, s) / "metrics.json"
+        path = ctx.layout.metrics(ctx.dataset, ctx.depth, s)
         if not path.is_file():
             raise FileNotFoundError(f"the controls' budget needs {path}: run stage '{s}' first")
         total += int(json.loads(path.read_text())["image_steps"])
     return total
 
 
-def _controls_cfg(cfg) -> dict[str, Any]:
-    """The controls' optimiser settings (schema defaults filled by the config loader) as a stage dict."""
-    return {"epochs": 1, "optimizer": "adamw", **cfg["training"]["controls"]}
+BUDGET_NOTE = {"budget_unit": "simulated image-steps of stages init_linear..finetune"}
 
 
-# -- controls ---------------------------------------------------------------------------------------------------
-def _stage_direct(cfg, dataset, depth, out, stop_after):
-    budget = method_budget(cfg, dataset, depth)
-    model = build_cordsnet(cfg, dataset, depth)
-    metrics = _recurrent_stage(cfg, dataset, depth, out, stop_after, "direct", model, penalty=True,
-                               budget_image_steps=budget, stage_cfg=_controls_cfg(cfg))
-    if metrics is not None:
-        metrics["budget_image_steps"] = budget
-        metrics["budget_unit"] = "simulated image-steps of stages init_linear..finetune"
-    return metrics
+def _stage_direct(ctx: StageContext) -> dict[str, Any] | None:
+    budget = method_budget(ctx)
+    model = build_cordsnet(ctx.cfg, ctx.dataset, ctx.depth)
+    return _train_in_time(ctx, TimeTraining(model, cordsnet_protocol(model, ctx.cfg["simulation"]), penalty=True,
+                                            budget_image_steps=budget,
+                                            metrics_extra={"budget_image_steps": budget, **BUDGET_NOTE}))
 
 
-def _stage_fcrnn(cfg, dataset, depth, out, stop_after):
-    budget = method_budget(cfg, dataset, depth)
-    info = dataset_info(dataset)
-    size = image_size(cfg, dataset)
-    reference = build_cordsnet(cfg, dataset, depth)
-    target = sum(p.numel() for p in reference.parameters())
+def _stage_fcrnn(ctx: StageContext) -> dict[str, Any] | None:
+    cfg = ctx.cfg
+    budget = method_budget(ctx)
+    info = dataset_info(ctx.dataset)
+    size = image_size(cfg, ctx.dataset)
+    # Built (and its initialisation drawn) before the FC-RNN's, which fixes the FC-RNN's initial weights per seed.
+    target = sum(p.numel() for p in build_cordsnet(cfg, ctx.dataset, ctx.depth).parameters())
     inputs = info.channels * size * size
     hidden = matched_hidden_size(target, inputs, info.num_classes)
-    model = FCRNN(inputs, hidden, info.num_classes, cfg["model"].get("alpha", 0.2)).to(device_for(cfg))
+    model = FCRNN(inputs, hidden, info.num_classes, cfg["model"]["alpha"]).to(device_for(cfg))
     params = sum(p.numel() for p in model.parameters())
     assert params == fcrnn_params(inputs, hidden, info.num_classes)
-    st = _controls_cfg(cfg)
-    sim, tr = cfg["simulation"], cfg["training"]
-    data = _train_data(cfg, dataset)
-    per_batch = batch_image_steps(cfg, st["batch_size"], True)
-    steps = max(1, budget // per_batch)
-    opt = _optimizer(model.parameters(), st)
-    window, ramp = sim["readout_steps"], tuple(tr.get("loss_ramp", [1e-3, 1.0]))
-    pen_steps = sim.get("penalty_steps", 10)
+    return _train_in_time(ctx, TimeTraining(
+        model, fcrnn_protocol(model, cfg["simulation"]), penalty=True, budget_image_steps=budget,
+        checkpoint_extra={"hidden": hidden},
+        metrics_extra={"hidden": hidden, "params": params, "matched_params": target,
+                       "param_mismatch": abs(params - target) / target, "budget_image_steps": budget,
+                       **BUDGET_NOTE}))
 
-    def loss_fn(step, x, y):
-        logits, post, spont = model.simulate(x, sim["stimulus_steps"], sim["spontaneous_steps"],
-                                             sim.get("post_stimulus_steps", 0))
-        loss = ramp_loss(logits[: sim["stimulus_steps"]], y, window, ramp)
-        pen = ((post[-pen_steps:] - spont) ** 2).mean() if len(post) else torch.zeros(())
-        acc = float((logits[sim["stimulus_steps"] - 1].argmax(1) == y).float().mean())
-        return loss + tr.get("spontaneous_weight", 1e-3) * pen, {"acc": acc, "spont": float(pen.detach())}
 
-    res = train(model, opt, data, _loop_cfg(cfg, out, st, steps, f"{dataset} R{depth} fcrnn"), loss_fn,
-                stop_after=stop_after)
-    if res.steps < steps:
-        return None
-    ev = evaluate_fcrnn(model, _test_data(cfg, dataset), cfg)
-    metrics = _metrics(cfg, dataset, depth, "fcrnn", **ev, steps=steps, image_steps=steps * per_batch,
-                       history=res.history, hidden=hidden, params=params, matched_params=target,
-                       param_mismatch=abs(params - target) / target, budget_image_steps=budget,
-                       budget_unit="simulated image-steps of stages init_linear..finetune")
-    return _final(out, {"model": model.state_dict(), "hidden": hidden}, metrics)
+STAGE_RUNNERS: dict[str, Callable[[StageContext], dict[str, Any] | None]] = {
+    "cnn": _stage_cnn,
+    "fold": _stage_fold,
+    "init_linear": _stage_init_linear,
+    "linear_rnn": _stage_linear_rnn,
+    "anneal": _stage_anneal,
+    "finetune": _stage_finetune,
+    "direct": _stage_direct,
+    "fcrnn": _stage_fcrnn,
+}
+"""Stage name -> the function that runs it; the same names, in the same order, as the stage graph's STAGES."""

@@ -9,7 +9,7 @@ from cordsnet.provenance import sha256_file
 
 
 def test_prepare_idx_dataset_writes_a_complete_manifest(digits_idx_dir, data_cfg, tmp_path, no_local_installs):
-    data_cfg["sources"] = {"mnist": str(digits_idx_dir)}
+    data_cfg["sources"]["mnist"] = str(digits_idx_dir)
     manifest = prepare_dataset("mnist", data_cfg, tmp_path)
     out = prepared_dir(tmp_path, "mnist")
     on_disk = json.loads((out / "manifest.json").read_text())
@@ -32,14 +32,14 @@ def test_corrupt_input_leaves_nothing_half_written(digits_idx_dir, data_cfg, tmp
     shutil.copytree(digits_idx_dir, src)
     blob = (src / "t10k-images-idx3-ubyte").read_bytes()
     (src / "t10k-images-idx3-ubyte").write_bytes(blob[: len(blob) // 2])
-    data_cfg["sources"] = {"mnist": str(src)}
+    data_cfg["sources"]["mnist"] = str(src)
     with pytest.raises(DataFormatError, match="t10k-images-idx3-ubyte"):
         prepare_dataset("mnist", data_cfg, tmp_path / "data")
     assert not (prepared_dir(tmp_path / "data", "mnist") / "manifest.json").exists()
 
 
 def test_prepare_cifar_and_load_with_paper_transform(cifar10_dir, data_cfg, tmp_path, no_local_installs):
-    data_cfg["sources"] = {"cifar10": str(cifar10_dir)}
+    data_cfg["sources"]["cifar10"] = str(cifar10_dir)
     manifest = prepare_dataset("cifar10", data_cfg, tmp_path)
     assert manifest["splits"]["test"]["image_shape"] == [3, 32, 32]
     native = load_split("cifar10", "test", data_cfg, tmp_path)
@@ -51,7 +51,7 @@ def test_prepare_cifar_and_load_with_paper_transform(cifar10_dir, data_cfg, tmp_
 
 
 def test_prepare_imagenet_imagefolder(imagenet_dir, data_cfg, tmp_path, no_local_installs):
-    data_cfg["sources"] = {"imagenet": str(imagenet_dir)}
+    data_cfg["sources"]["imagenet"] = str(imagenet_dir)
     manifest = prepare_dataset("imagenet", data_cfg, tmp_path)
     assert manifest["splits"]["train"]["n"] + manifest["splits"]["test"]["n"] >= 20
     assert len(manifest["splits"]["train"]["listing_sha256"]) == 64
@@ -66,11 +66,15 @@ def test_loading_an_unprepared_dataset_says_how_to_prepare(tmp_path, data_cfg):
 
 
 def test_light_augmentation_is_random_per_sample(digits_idx_dir, data_cfg, tmp_path, no_local_installs):
-    data_cfg["sources"] = {"mnist": str(digits_idx_dir)}
+    data_cfg["sources"]["mnist"] = str(digits_idx_dir)
     prepare_dataset("mnist", data_cfg, tmp_path)
     ds = load_split("mnist", "train", dict(data_cfg, augmentation="light"), tmp_path)
     torch.manual_seed(0)
     draws = [ds[3][0] for _ in range(6)]
     assert any(not torch.equal(draws[0], d) for d in draws[1:])
+    # the test split is never augmented: every draw is the plain (resize + normalise) image
     test = load_split("mnist", "test", dict(data_cfg, augmentation="light"), tmp_path)
-    assert torch.equal(test[3][0], test[3][0])
+    plain = load_split("mnist", "test", dict(data_cfg, augmentation="none"), tmp_path)[3][0]
+    for seed in range(4):
+        torch.manual_seed(seed)
+        assert torch.equal(test[3][0], plain)

@@ -5,7 +5,7 @@ from cordsnet.data.sources import DataUnavailableError, mnist_packaged_subset, r
 
 
 def test_user_path_comes_first(digits_idx_dir, data_cfg, tmp_path, no_local_installs):
-    data_cfg["sources"] = {"mnist": str(digits_idx_dir)}
+    data_cfg["sources"]["mnist"] = str(digits_idx_dir)
     raw = resolve_source("mnist", data_cfg, tmp_path)
     assert raw.source["kind"] == "user_path"
     assert raw.source["real"] is True
@@ -36,7 +36,7 @@ def test_mnist_falls_back_to_the_packaged_subset(data_cfg, tmp_path, no_local_in
 
 
 def test_missing_source_lists_every_attempt_and_the_fix(data_cfg, tmp_path, no_local_installs):
-    data_cfg["sources"] = {"cifar10": str(tmp_path / "nowhere")}
+    data_cfg["sources"]["cifar10"] = str(tmp_path / "nowhere")
     with pytest.raises(DataUnavailableError) as err:
         resolve_source("cifar10", data_cfg, tmp_path)
     msg = str(err.value)
@@ -60,6 +60,6 @@ def test_download_failure_is_reported_offline(data_cfg, tmp_path, no_local_insta
 
 def test_user_path_in_wrong_format_is_explained(tmp_path, data_cfg, no_local_installs):
     (tmp_path / "junk").mkdir()
-    data_cfg["sources"] = {"imagenet": str(tmp_path / "junk")}
+    data_cfg["sources"]["imagenet"] = str(tmp_path / "junk")
     with pytest.raises(DataUnavailableError, match="no imagenet files in a known layout"):
         resolve_source("imagenet", data_cfg, tmp_path)

@@ -118,14 +118,21 @@ def test_deterministic():
     assert not torch.allclose(a, c)
 
 
-def test_input_noise_without_noise_equals_reference_path():
-    """input_noise=0 and the noisy path with zero std are the same dynamics."""
-    m = model(2)
+@pytest.mark.parametrize("nonlinearity", ["relu", "prelu"])
+def test_noisy_input_path_equals_the_reference_with_the_same_noise(nonlinearity):
+    """Fresh noise on the screen at every step (image and blank): the engine's noisy path, which runs the stem
+    every step, against the reference drawing the same noise from the same generator."""
+    m = model(2, nonlinearity=nonlinearity)
     x = torch.randn(2, 1, 16, 16)
+    schedule = [(x, 5), (None, 3)]
     with torch.inference_mode():
-        a = simulate(m, [(x, 5)], spontaneous_steps=3).logits
-        b = reference_simulate(m, [(x, 5)], spontaneous_steps=3)
-    assert rel(a, b) < 1e-5
+        eng = simulate(m, schedule, spontaneous_steps=3, input_noise=0.5,
+                       generator=torch.Generator().manual_seed(3)).logits
+        ref = reference_simulate(m, schedule, spontaneous_steps=3, input_noise=0.5,
+                                 generator=torch.Generator().manual_seed(3))
+        clean = simulate(m, schedule, spontaneous_steps=3).logits
+    assert rel(eng, ref) < 1e-5
+    assert rel(eng, clean) > 1e-2  # the noise did reach the network
 
 
 def test_bf16_inference_is_close_and_refused_for_training():

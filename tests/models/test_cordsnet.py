@@ -11,10 +11,11 @@ from cordsnet.models import CordsNet, CordsNetCNN, architecture, discrete_rcnn
 def test_shapes_and_classes_for_every_depth_and_dataset(dataset, depth):
     info = DATASETS[dataset]
     size = 32 if dataset == "imagenet" else info.native_size
-    m = CordsNet.from_config({"width": 0.0625, "stem": "small"}, dataset, depth, image_size=size)
+    model_cfg = {"depths": [depth], "width": 0.0625, "stem": "small", "alpha": 0.2, "weight_norm": True}
+    m = CordsNet.from_config(model_cfg, dataset, depth, image_size=size)
     x = torch.randn(2, info.channels, size, size)
     with torch.inference_mode():
-        logits = m(x, stimulus_steps=3, spontaneous_steps=2)
+        logits = simulate(m, [(x, 3)], spontaneous_steps=2).logits
     assert logits.shape == (3, 2, info.num_classes)
     assert len(m.areas) == depth
 

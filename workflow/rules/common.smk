@@ -1,24 +1,28 @@
-# Shared helpers: the validated configuration (schema defaults filled in, identical to what the library sees),
-# paths, and the command prefix every rule uses.  Config values reach the shell only as quoted JSON
-# (`{params.cfg:q}`), and each rule passes only the sections it depends on, so Snakemake's params trigger
-# re-runs exactly the steps a config change affects.
+# Shared helpers: the validated configuration (schema defaults filled in, identical to what the library sees), the
+# results layout (cordsnet.layout, the one the library and the notebooks use), the concerns' configuration slices
+# (cordsnet.concerns) and the command prefix every rule uses. Config values reach the shell only as quoted JSON
+# (`{params.cfg:q}`), and each rule passes only its concern's sections, so Snakemake's params trigger re-runs
+# exactly the steps a config change affects.
 import json
 import sys
 
+from cordsnet.concerns import CONCERNS
 from cordsnet.config import config_slice, validate_config
-from cordsnet.training.graph import BUDGET_STAGES, PREVIOUS, STAGES
+from cordsnet.layout import Layout
+from cordsnet.training.graph import BUDGET_STAGES, CONTROLS, PREVIOUS, STAGES
 
 CFG = validate_config(config)
-DATA = CFG["paths"]["data"]
-RESULTS = CFG["paths"]["results"]
-LOGS = f"{RESULTS}/logs"
-BENCH = f"{RESULTS}/benchmarks"
+L = Layout.from_config(CFG)
+RESULTS = str(L.results)
+LOGS = str(L.logs())
+BENCH = str(L.benchmarks())
 THREADS = CFG["run"]["threads"]
 CLI = f"{sys.executable} -m cordsnet.cli"
 
 
-def cfg_json(*sections):
-    return json.dumps(config_slice(CFG, *sections), sort_keys=True)
+def cfg_json(concern):
+    """The configuration sections a concern's rules read, as JSON for `--config-json`."""
+    return json.dumps(config_slice(CFG, *CONCERNS[concern].sections), sort_keys=True)
 
 
 wildcard_constraints:
@@ -29,25 +33,36 @@ wildcard_constraints:
 
 def prepared(dataset):
     """The manifest that marks a dataset as prepared (rule prepare_*)."""
-    return f"{DATA}/prepared/{dataset}/manifest.json"
+    return str(L.manifest(dataset))
 
 
 def stage_path(dataset, depth, stage, name):
-    return f"{RESULTS}/models/{dataset}/R{depth}/{stage}/{name}"
+    return str(L.stage_dir(dataset, depth, stage) / name)
 
 
 def stage_inputs(w):
     inputs = {"data": prepared(w.dataset)}
     if w.stage in PREVIOUS:
         inputs["previous"] = stage_path(w.dataset, w.depth, PREVIOUS[w.stage], "checkpoint.pt")
-    if w.stage in ("direct", "fcrnn"):
+    if w.stage in CONTROLS:
         inputs["budget"] = [stage_path(w.dataset, w.depth, s, "metrics.json") for s in BUDGET_STAGES]
     return inputs
 
 
 def all_metrics(stages=STAGES):
-    return [stage_path(d, n, s, "metrics.json") for d in CFG["data"]["datasets"] for n in CFG["model"]["depths"]
+    return [str(L.metrics(d, n, s)) for d in CFG["data"]["datasets"] for n in CFG["model"]["depths"]
             for s in stages]
+
+
+def figure_files(concern):
+    """The PNG and PDF of every figure a concern's notebook draws."""
+    return [str(L.figure(name, ext)) for name in CONCERNS[concern].figures for ext in ("png", "pdf")]
+
+
+def notebook_command():
+    """papermill on the concern's notebook; `params.values` carries its parameters (never a path to an interpreter)."""
+    return ("{sys.executable} -m papermill {input.notebook:q} {output.notebook:q} -k python3 --cwd . "
+            "-y {params.values:q} > {log:q} 2>&1")
 
 
 def gpus(stage):

@@ -1,4 +1,6 @@
 # Data: resolve each configured dataset's source (docs/data.md), store it uniformly, write its manifest.
+# Library: cordsnet/data. Config: the `data` section.
+
 
 rule data:
     input:
@@ -7,11 +9,11 @@ rule data:
 
 rule prepare_tensor_dataset:
     output:
-        train=f"{DATA}/prepared/{{tensor_dataset}}/train.pt",
-        test=f"{DATA}/prepared/{{tensor_dataset}}/test.pt",
-        manifest=f"{DATA}/prepared/{{tensor_dataset}}/manifest.json",
+        train=str(L.prepared_split("{tensor_dataset}", "train")),
+        test=str(L.prepared_split("{tensor_dataset}", "test")),
+        manifest=str(L.manifest("{tensor_dataset}")),
     params:
-        cfg=cfg_json("run", "paths", "data"),
+        cfg=cfg_json("data"),
     log:
         f"{LOGS}/data/prepare_{{tensor_dataset}}.log",
     benchmark:
@@ -26,9 +28,9 @@ rule prepare_tensor_dataset:
 
 rule prepare_imagenet:
     output:
-        manifest=f"{DATA}/prepared/imagenet/manifest.json",
+        manifest=str(L.manifest("imagenet")),
     params:
-        cfg=cfg_json("run", "paths", "data"),
+        cfg=cfg_json("data"),
     log:
         f"{LOGS}/data/prepare_imagenet.log",
     benchmark:

@@ -1,65 +1,57 @@
 # Dynamical-systems toolkit (Fig 1B, Fig 4A, Fig S1): eigenvalues of the recurrent convolutions at paper scale by
 # Arnoldi and ARPACK, singular values vs kernel size, and the three dynamical regimes.
+# Library: cordsnet/analyses/dynamics.py (on cordsnet/dynamics). Notebook: notebooks/dynamics.ipynb.
+# Config: the `dynamics` section.
+
+DYNAMICS_REPORTS = {"eigs": "dynamics-eigs", "singular_values": "dynamics-singular-values",
+                    "regimes": "dynamics-regimes"}
+"""output name -> the CLI command that writes it (JSON + npz)"""
 
 
-rule dynamics:
+rule dynamics:  # results only: `snakemake figures` draws them (DVC's figures stage owns <results>/figures)
     input:
-        f"{RESULTS}/dynamics/eigs.json",
-        f"{RESULTS}/dynamics/singular_values.json",
-        f"{RESULTS}/dynamics/regimes.json",
+        [str(L.analysis("dynamics", name)) for name in DYNAMICS_REPORTS],
 
 
-rule dynamics_eigs:
+rule dynamics_report:
     output:
-        json=f"{RESULTS}/dynamics/eigs.json",
-        npz=f"{RESULTS}/dynamics/eigs.npz",
+        json=str(L.analysis("dynamics", "{report}")),
+        npz=str(L.analysis("dynamics", "{report}", "npz")),
+    wildcard_constraints:
+        report="|".join(DYNAMICS_REPORTS),
     params:
-        cfg=cfg_json("run", "dynamics"),
+        cfg=cfg_json("dynamics"),
+        command=lambda w: DYNAMICS_REPORTS[w.report],
     log:
-        f"{LOGS}/dynamics/eigs.log",
+        f"{LOGS}/dynamics/{{report}}.log",
     benchmark:
-        f"{BENCH}/dynamics/eigs.tsv"
-    threads: THREADS
+        f"{BENCH}/dynamics/{{report}}.tsv"
+    threads: lambda w: THREADS if w.report == "eigs" else 1
     resources:
-        mem_mb=4000,
-        runtime=30,
+        mem_mb=lambda w: 4000 if w.report == "eigs" else 2000,
+        runtime=lambda w: 30 if w.report == "eigs" else 20,
     shell:
-        "{CLI} dynamics-eigs --config-json {params.cfg:q} --threads {threads} "
-        "--out {output.json:q} > {log:q} 2>&1"
+        "{CLI} {params.command} --config-json {params.cfg:q} --threads {threads} --out {output.json:q} > {log:q} 2>&1"
 
 
-rule dynamics_singular_values:
+rule dynamics_figures:
+    input:
+        notebook=f"{workflow.basedir}/notebooks/dynamics.ipynb",
+        results=[str(L.analysis("dynamics", name, ext)) for name in DYNAMICS_REPORTS for ext in ("json", "npz")],
     output:
-        json=f"{RESULTS}/dynamics/singular_values.json",
-        npz=f"{RESULTS}/dynamics/singular_values.npz",
+        notebook=str(L.notebook("dynamics")),
+        png=[report(str(L.figure(name, "png")), caption=f"../report/{name}.rst", category="Dynamics")
+             for name in CONCERNS["dynamics"].figures],
+        pdf=[str(L.figure(name, "pdf")) for name in CONCERNS["dynamics"].figures],
     params:
-        cfg=cfg_json("run", "dynamics"),
+        values=lambda w: json.dumps({"results": RESULTS}),
     log:
-        f"{LOGS}/dynamics/singular_values.log",
+        f"{LOGS}/figures/dynamics.log",
     benchmark:
-        f"{BENCH}/dynamics/singular_values.tsv"
+        f"{BENCH}/figures/dynamics.tsv"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
     shell:
-        "{CLI} dynamics-singular-values --config-json {params.cfg:q} --threads {threads} --out {output.json:q} "
-        "> {log:q} 2>&1"
-
-
-rule dynamics_regimes:
-    output:
-        json=f"{RESULTS}/dynamics/regimes.json",
-        npz=f"{RESULTS}/dynamics/regimes.npz",
-    params:
-        cfg=cfg_json("run", "dynamics"),
-    log:
-        f"{LOGS}/dynamics/regimes.log",
-    benchmark:
-        f"{BENCH}/dynamics/regimes.tsv"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=20,
-    shell:
-        "{CLI} dynamics-regimes --config-json {params.cfg:q} --threads {threads} --out {output.json:q} > {log:q} 2>&1"
+        notebook_command()

@@ -1,6 +1,9 @@
 # Staged training (REFERENCE.md section 2) for every dataset x depth of the configuration, the two controls, and
 # Table 1. Each stage reads its predecessor's checkpoint; an interrupted stage resumes from its train_state.pt
 # (not a declared output, so Snakemake keeps it when a job fails).
+# Library: cordsnet/training (stages), cordsnet/analyses/table1.py. Notebook: notebooks/training.ipynb.
+# Config: the `data`, `model`, `simulation` and `training` sections.
+
 
 rule training:
     input:
@@ -16,7 +19,7 @@ rule train_stage:
     wildcard_constraints:
         stage="|".join(STAGES),
     params:
-        cfg=cfg_json("run", "paths", "data", "model", "simulation", "training"),
+        cfg=cfg_json("training"),
         module=train_module,
     log:
         f"{LOGS}/train/{{dataset}}_R{{depth}}_{{stage}}.log",
@@ -25,7 +28,7 @@ rule train_stage:
     threads: THREADS
     resources:
         mem_mb=lambda w: 8000 if int(w.depth) >= 6 else 4000,
-        runtime=lambda w: 60 if CFG["run"].get("scale") != "paper" else 2880,
+        runtime=lambda w: 60 if CFG["run"]["scale"] != "paper" else 2880,
         gpu=lambda w: gpus(w.stage),
     shell:
         "{sys.executable} -m {params.module} --config-json {params.cfg:q} --threads {threads} "
@@ -36,12 +39,12 @@ rule table1:
     input:
         all_metrics(["cnn", "anneal", "finetune", "direct", "fcrnn"]),
     output:
-        csv=f"{RESULTS}/tables/table1.csv",
-        md=f"{RESULTS}/tables/table1.md",
-        prov=f"{RESULTS}/tables/table1.provenance.json",
-        metrics=f"{RESULTS}/tables/table1.metrics.json",
+        csv=str(L.table("table1")),
+        md=str(L.table("table1", "md")),
+        prov=str(L.table("table1", "provenance.json")),
+        metrics=str(L.table("table1", "metrics.json")),
     params:
-        cfg=cfg_json("run", "paths", "data", "model", "simulation", "training"),
+        cfg=cfg_json("training"),
     log:
         f"{LOGS}/table1.log",
     benchmark:
@@ -52,3 +55,29 @@ rule table1:
         runtime=5,
     shell:
         "{CLI} table1 --config-json {params.cfg:q} --out {output.csv:q} > {log:q} 2>&1"
+
+
+rule training_figures:
+    input:
+        notebook=f"{workflow.basedir}/notebooks/training.ipynb",
+        table=str(L.table("table1")),
+        prov=str(L.table("table1", "provenance.json")),
+        metrics=all_metrics(),
+    output:
+        notebook=str(L.notebook("training")),
+        png=[report(str(L.figure(name, "png")), caption=f"../report/{name}.rst", category="Training")
+             for name in CONCERNS["training"].figures],
+        pdf=[str(L.figure(name, "pdf")) for name in CONCERNS["training"].figures],
+    params:
+        values=lambda w: json.dumps({"results": RESULTS, "datasets": CFG["data"]["datasets"],
+                                     "depths": CFG["model"]["depths"]}),
+    log:
+        f"{LOGS}/figures/training.log",
+    benchmark:
+        f"{BENCH}/figures/training.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        notebook_command()

@@ -1,17 +1,28 @@
-"""The analyses behind the dynamics commands of the CLI (``cordsnet dynamics-*``): each writes JSON + npz."""
+"""The dynamical-systems analyses (Fig 4A, Fig S1A, Fig 1B / S1B), built on the toolkit in :mod:`cordsnet.dynamics`.
+
+Each computes a :class:`~cordsnet.analyses.results.Report` (JSON + arrays) from the ``dynamics`` config section:
+
+- :func:`eigen_benchmark` (``cordsnet dynamics-eigs``): Arnoldi vs ARPACK on the first and last recurrent
+  convolutions of CordsNet-R``eig_depth`` at ``eig_image_size``, plus the small-map agreement with dense eigenvalues;
+- :func:`singular_values_report` (``cordsnet dynamics-singular-values``): singular values vs kernel size;
+- :func:`regimes_report` (``cordsnet dynamics-regimes``): stable, oscillatory and chaotic regimes.
+
+Outputs: ``<results>/dynamics/{eigs,singular_values,regimes}.{json,npz}`` (``Layout.analysis("dynamics", name)``).
+"""
 
 from __future__ import annotations
 
+import argparse
 import logging
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from cordsnet.analyses.results import Report
+from cordsnet.commands import command
 from cordsnet.dynamics.eigen import arnoldi, arpack_eigs, match_eigenvalues, power_iteration
 from cordsnet.dynamics.operators import ConvOperator, dense_matrix
-from cordsnet.io import save_npz, write_json
 from cordsnet.provenance import record
 
 log = logging.getLogger("cordsnet")
@@ -39,8 +50,8 @@ def small_map_agreement(k: int = 20, seeds=(0, 1, 2)) -> list[dict[str, Any]]:
     return rows
 
 
-def eigen_benchmark(out: str | Path, depth: int = 8, k: int = 20, tol: float = 1e-6, checkpoint: str | None = None,
-                    seed: int = 0, image_size: int = 224) -> dict[str, Any]:
+def eigen_benchmark(depth: int = 8, k: int = 20, tol: float = 1e-6, checkpoint: str | None = None,
+                    seed: int = 0, image_size: int = 224) -> Report:
     """Leading ``k`` eigenvalues of the first and last recurrent convolutions of CordsNet-R``depth`` at paper scale,
     by Arnoldi and by ARPACK, with times; plus the small-map agreement check."""
     from cordsnet.models import CordsNet
@@ -76,13 +87,11 @@ def eigen_benchmark(out: str | Path, depth: int = 8, k: int = 20, tol: float = 1
                                   scale=f"paper widths, {image_size} px",
                                   data={"kind": "none", "weights": weights},
                                   extra={"threads": torch.get_num_threads()})
-    write_json(out, report)
-    save_npz(Path(out).with_suffix(".npz"), **arrays)
-    return report
+    return Report(report, arrays)
 
 
-def singular_values_report(out: str | Path, kernel_sizes=(1, 3, 5, 7, 9), channels: int = 16, size: int = 16,
-                           seed: int = 0) -> dict[str, Any]:
+def singular_values_report(kernel_sizes=(1, 3, 5, 7, 9), channels: int = 16, size: int = 16,
+                           seed: int = 0) -> Report:
     from cordsnet.dynamics.spectra import singular_values_vs_kernel
 
     sv = singular_values_vs_kernel(kernel_sizes, channels, size, seed)
@@ -92,19 +101,60 @@ def singular_values_report(out: str | Path, kernel_sizes=(1, 3, 5, 7, 9), channe
               "init": "normal, variance 1 / (C k^2)", "summary": summary,
               "provenance": record({"kernel_sizes": list(kernel_sizes), "channels": channels, "size": size},
                                    seed=seed, scale="analysis", data={"kind": "none"})}
-    write_json(out, report)
-    save_npz(Path(out).with_suffix(".npz"), **{f"k{k}": v for k, v in sv.items()})
-    return report
+    return Report(report, {f"k{k}": v for k, v in sv.items()})
 
 
-def regimes_report(out: str | Path, channels: int = 16, size: int = 8, seed: int = 0,
-                   steps: int = 16000) -> dict[str, Any]:
+def regimes_report(channels: int = 16, size: int = 8, seed: int = 0, steps: int = 16000) -> Report:
     from cordsnet.dynamics.regimes import demonstrate_regimes
 
     demo = demonstrate_regimes(channels, size, seed, steps)
     trajectories = demo.pop("trajectories")
     demo["provenance"] = record({"channels": channels, "size": size, "steps": steps}, seed=seed,
                                 scale="analysis", data={"kind": "none"})
-    write_json(out, demo)
-    save_npz(Path(out).with_suffix(".npz"), **trajectories)
-    return demo
+    return Report(demo, trajectories)
+
+
+# -- commands (the rules of workflow/rules/dynamics.smk) ------------------------------------------------------
+def _add_out(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, help="JSON path; the arrays go to a .npz beside it")
+
+
+def _add_eigs(p: argparse.ArgumentParser) -> None:
+    _add_out(p)
+    p.add_argument("--checkpoint", default=None,
+                   help="analyse a trained model's weights instead of the random initialisation (not used by the "
+                        "workflow; the architecture must be R<eig_depth> at eig_image_size)")
+
+
+@command("dynamics-eigs", "Arnoldi vs ARPACK on the first/last recurrent convolution at paper scale (Fig 4A)",
+         _add_eigs, sections=("run", "dynamics"))
+def _eigs_cli(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
+    d = cfg["dynamics"]
+    rep = eigen_benchmark(d["eig_depth"], d["eig_k"], d["eig_tol"], args.checkpoint, cfg["run"]["seed"],
+                          d["eig_image_size"])
+    rep.write(args.out)
+    for label, a in rep.data["areas"].items():
+        log.info("%s area %s: Arnoldi %.1f s, ARPACK %.1f s, max |difference| %.2e", label, a["shape"],
+                 a["arnoldi_seconds"], a["arpack_seconds"], a["max_abs_difference"])
+    return 0
+
+
+@command("dynamics-singular-values", "singular values of random recurrent convolutions vs kernel size (Fig S1A)",
+         _add_out, sections=("run", "dynamics"))
+def _sv_cli(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
+    d = cfg["dynamics"]
+    singular_values_report(tuple(d["kernel_sizes"]), d["sv_channels"], d["sv_size"], cfg["run"]["seed"]).write(
+        args.out)
+    return 0
+
+
+@command("dynamics-regimes", "stable, oscillatory and chaotic regimes with measured diagnostics (Fig 1B, S1B)",
+         _add_out, sections=("run", "dynamics"))
+def _regimes_cli(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
+    d = cfg["dynamics"]
+    rep = regimes_report(d["regime_channels"], d["regime_size"], cfg["run"]["seed"], d["regime_steps"])
+    rep.write(args.out)
+    for name, r in rep.data["regimes"].items():
+        log.info("%s: radius %.2f, speed %.2e, period %s, Lyapunov %.3f", name, r["spectral_radius"],
+                 r["final_speed"], r["period"], r["lyapunov"])
+    return 0

@@ -1,0 +1,15 @@
+"""One home for the paper's analyses: each module turns trained models or settings into result files.
+
+Every module has the same shape (docs/adding-an-analysis.md):
+
+- a function that computes a result object (:class:`~cordsnet.analyses.results.Report` or
+  :class:`~cordsnet.analyses.results.Table`) from the configuration and the files it reads;
+- the result's ``write`` puts it where :class:`~cordsnet.layout.Layout` says, with a provenance record;
+- a CLI command registered with :func:`cordsnet.commands.command`, which the concern's rule file runs.
+
+Modules: :mod:`~cordsnet.analyses.compute` (Fig 2 compute), :mod:`~cordsnet.analyses.table1` (Table 1),
+:mod:`~cordsnet.analyses.dynamics` (Fig 1B, Fig 4A, Fig S1A). Importing this package imports none of them (and
+no torch); :data:`MODULES` lists them for the CLI, which imports them to register their commands.
+"""
+
+MODULES = ("compute", "dynamics", "table1")

@@ -1,0 +1,50 @@
+"""The paper's concerns as the workflow sees them: one entry per rule file, DVC stage, notebook and schema section.
+
+Snakemake (``workflow/rules/common.smk``) takes each rule's configuration slice from here, the figures rule takes
+each concern's notebook and figures from here, and the tests check that ``dvc.yaml`` declares the same parameters
+and code for every concern and that each concern has its rule file, notebook and schema section: adding an
+analysis means adding one entry here and the files it names (docs/adding-an-analysis.md). Torch-free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Concern:
+    name: str
+    """rule file ``workflow/rules/<name>.smk``, Snakemake target ``<name>``, DVC stage ``<name>@<scale>``"""
+    paper: str
+    """the figures and tables of the paper it reproduces"""
+    sections: tuple[str, ...]
+    """configuration sections its rules pass to the library (the rules' ``params``: a change re-runs them)"""
+    params: tuple[str, ...]
+    """configuration keys whose change must re-run it under DVC (``dvc.yaml`` ``params``; where and how it runs,
+    ``paths`` and ``run.threads``, are not among them)"""
+    code: tuple[str, ...]
+    """library paths its jobs run (``dvc.yaml`` ``deps``)"""
+    notebook: str | None = None
+    """``notebooks/<notebook>.ipynb``, executed by papermill into ``<results>/notebooks/``"""
+    figures: tuple[str, ...] = ()
+    """``<results>/figures/<name>.{png,pdf}`` written by the notebook, each with a caption in workflow/report/"""
+
+
+CONCERNS: dict[str, Concern] = {
+    c.name: c
+    for c in (
+        Concern("data", "data of Table 1", ("run", "paths", "data"), ("data",), ("cordsnet/data",)),
+        Concern("compute", "Fig 2 (parameters and MACs per step)", ("run", "compute"), ("compute",),
+                ("cordsnet/analyses/compute.py", "cordsnet/models", "cordsnet/engine"),
+                notebook="compute", figures=("compute",)),
+        Concern("training", "Fig 2 (method), Table 1, S4",
+                ("run", "paths", "data", "model", "simulation", "training"),
+                ("run.seed", "data", "model", "simulation", "training"),
+                ("cordsnet/training", "cordsnet/analyses/table1.py", "cordsnet/models", "cordsnet/engine",
+                 "cordsnet/data"),
+                notebook="training", figures=("table1_accuracy", "accuracy_over_time", "training_curves")),
+        Concern("dynamics", "Fig 1B, Fig 4A, Fig S1", ("run", "dynamics"), ("run.seed", "dynamics"),
+                ("cordsnet/dynamics", "cordsnet/analyses/dynamics.py", "cordsnet/models"),
+                notebook="dynamics", figures=("eigenvalues", "singular_values", "regimes")),
+    )
+}
