@@ -71,7 +71,7 @@ def _add_train(p: argparse.ArgumentParser) -> None:
 
 
 @command("train", "run one training stage (resumes an interrupted run); writes checkpoint.pt and metrics.json",
-         _add_train, sections=("run", "paths", "data", "model", "simulation", "training"))
+         _add_train, sections=("run", "paths", "data", "model", "training"))
 def _train(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
     import torch
     import torch.distributed as dist

@@ -58,15 +58,27 @@ def _fill_defaults(node: Any, sch: dict[str, Any], root: dict[str, Any]) -> None
             _fill_defaults(node[key], sub, root)
 
 
+def _drop_required(node: Any) -> None:
+    """A partial configuration may leave out any key: what is present is still checked in full."""
+    if isinstance(node, dict):
+        node.pop("required", None)
+        for value in node.values():
+            _drop_required(value)
+    elif isinstance(node, list):
+        for value in node:
+            _drop_required(value)
+
+
 def validate_config(cfg: dict[str, Any], partial: bool = False) -> dict[str, Any]:
     """Validate ``cfg`` against the schema and return a copy with defaults filled in.
 
-    ``partial=True`` accepts a slice of a configuration (some top-level sections only), as workflow rules pass
-    it: each section present is still validated in full. Raises :class:`ConfigError` naming the key path.
+    ``partial=True`` accepts a slice of a configuration (some sections, some keys), as workflow rules pass it:
+    every key present is still validated in full, and defaults fill only what the schema defaults (a slice's
+    reader reads only the keys it was given). Raises :class:`ConfigError` naming the key path.
     """
     sch = schema()
     if partial:
-        sch["required"] = []
+        _drop_required(sch)
     validator = jsonschema.validators.validator_for(sch)(sch)
     errors = sorted(validator.iter_errors(cfg), key=lambda e: (len(e.absolute_path), list(e.absolute_path)))
     if errors:
@@ -77,7 +89,36 @@ def validate_config(cfg: dict[str, Any], partial: bool = False) -> dict[str, Any
         )
     out = copy.deepcopy(cfg)
     _fill_defaults(out, sch, sch)
+    check_consistency(out)
     return out
+
+
+def check_consistency(cfg: dict[str, Any]) -> None:
+    """The rules between keys that a JSON schema cannot express; each error names the keys and the fix.
+
+    Run by :func:`validate_config`, i.e. when Snakemake starts and when the library or a CLI command loads a
+    configuration: before any work, not when the stage that reads the key starts.
+    """
+    sim = cfg.get("simulation")
+    if sim is not None:
+        if sim["readout_steps"] > sim["stimulus_steps"]:
+            raise ConfigError(
+                f"invalid configuration at 'simulation.readout_steps': {sim['readout_steps']} readout steps do not "
+                f"fit in simulation.stimulus_steps = {sim['stimulus_steps']} (the readout window is the last steps "
+                "of the stimulus). Lower readout_steps or raise stimulus_steps.")
+        if sim["post_stimulus_steps"] and sim["penalty_steps"] > sim["post_stimulus_steps"]:
+            raise ConfigError(
+                f"invalid configuration at 'simulation.penalty_steps': {sim['penalty_steps']} penalty steps do not "
+                f"fit in simulation.post_stimulus_steps = {sim['post_stimulus_steps']} (the spontaneous penalty reads "
+                "the last post-stimulus steps). Lower penalty_steps or raise post_stimulus_steps.")
+    data = cfg.get("data")
+    if data is not None:
+        for name, where in data["sources"].items():
+            if where is not None and not Path(where).expanduser().exists():
+                raise ConfigError(
+                    f"invalid configuration at 'data.sources.{name}': {where} does not exist (relative paths are "
+                    f"relative to the folder the workflow runs in, {Path.cwd()}). Fix the path, or set it to null "
+                    "to use the known sources (docs/data.md); a missing path is never replaced by another copy.")
 
 
 def load_config(source: str | os.PathLike[str] | dict[str, Any], partial: bool = False) -> dict[str, Any]:

@@ -126,3 +126,37 @@ def test_stage_defaults_come_from_the_schema():
     stage = with_stage_defaults({"epochs": 1, "batch_size": 8, "lr": 0.1})
     assert stage["optimizer"] == "adamw" and stage["momentum"] == 0.9 and stage["grad_clip"] is None
     assert stage["min_steps"] == 0 and stage["max_batches_per_epoch"] is None
+
+
+@pytest.mark.parametrize(
+    "mutate, path, words",
+    [
+        (lambda c: c["simulation"].update(readout_steps=40, stimulus_steps=30), "simulation.readout_steps",
+         "do not fit in simulation.stimulus_steps = 30"),
+        (lambda c: c["simulation"].update(penalty_steps=12, post_stimulus_steps=10), "simulation.penalty_steps",
+         "post_stimulus_steps = 10"),
+        (lambda c: c["data"]["sources"].update(fmnist="/no/such/folder"), "data.sources.fmnist",
+         "/no/such/folder does not exist"),
+    ],
+)
+def test_cross_field_faults_are_caught_at_load_naming_the_key(mutate, path, words):
+    cfg = _base()
+    mutate(cfg)
+    with pytest.raises(ConfigError) as err:
+        validate_config(cfg)
+    assert f"'{path}'" in str(err.value) and words in str(err.value)
+    with pytest.raises(ConfigError):  # the slices the rules pass are checked too
+        validate_config({k: cfg[k] for k in ("run", "data", "simulation")}, partial=True)
+
+
+def test_the_workflow_refuses_a_readout_window_longer_than_the_stimulus(tmp_path):
+    import subprocess
+    import sys
+
+    cfg = _base()
+    cfg["simulation"]["readout_steps"] = 40
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(cfg))
+    res = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--configfile", str(bad)],
+                         cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert res.returncode != 0 and "simulation.readout_steps" in res.stdout + res.stderr

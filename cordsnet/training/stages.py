@@ -32,7 +32,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from cordsnet.config import with_stage_defaults
+from cordsnet.config import require_sections, with_stage_defaults
 from cordsnet.data.loading import load_split, read_manifest
 from cordsnet.data.registry import dataset_info
 from cordsnet.engine import simulate
@@ -43,7 +43,7 @@ from cordsnet.models.fcrnn import FCRNN, fcrnn_params, matched_hidden_size
 from cordsnet.provenance import record
 from cordsnet.training.evaluate import evaluate_cnn, evaluate_recurrent
 from cordsnet.training.fold import FoldedCNN, set_weight, transfer_to_cordsnet
-from cordsnet.training.graph import BUDGET_STAGES, CONTROLS, PREVIOUS, STAGES
+from cordsnet.training.graph import BUDGET_STAGES, CONTROLS, PREVIOUS, SIMULATED, STAGES, stage_config
 from cordsnet.training.loop import (
     LoopConfig,
     as_tensor_data,
@@ -160,8 +160,11 @@ class StageContext:
 
     def metrics(self, **values) -> dict[str, Any]:
         cfg = self.cfg
-        slice_ = {"model": cfg["model"], "simulation": cfg["simulation"], "training": self.settings,
+        read = stage_config(cfg, self.stage)  # what the stage reads, as its rule passes it
+        slice_ = {"model": cfg["model"], "training": read["training"],
                   "data": {k: cfg["data"][k] for k in ("image_size", "augmentation")}}
+        if "simulation" in read:
+            slice_["simulation"] = read["simulation"]
         return {"stage": self.stage, "dataset": self.dataset, "depth": self.depth, "scale": cfg["run"]["scale"],
                 **values,
                 "provenance": record(slice_, seed=cfg["run"]["seed"], data=_data_record(cfg, self.dataset),
@@ -191,6 +194,8 @@ def run_stage(stage: str, cfg: dict[str, Any], dataset: str, depth: int, stop_af
     """Run one stage (resuming if it was interrupted). Returns its metrics, or None if stopped early."""
     if stage not in STAGE_RUNNERS:
         raise ValueError(f"unknown stage '{stage}'; stages are {STAGES}")
+    require_sections(cfg, ("run", "paths", "data", "model", "training") + (("simulation",) if stage in SIMULATED
+                                                                           else ()), f"stage '{stage}'")
     torch.manual_seed(cfg["run"]["seed"])
     ctx = StageContext(cfg, dataset, depth, stage, stop_after)
     ctx.out.mkdir(parents=True, exist_ok=True)

@@ -36,14 +36,20 @@ def test_mnist_falls_back_to_the_packaged_subset(data_cfg, tmp_path, no_local_in
 
 
 def test_missing_source_lists_every_attempt_and_the_fix(data_cfg, tmp_path, no_local_installs):
-    data_cfg["sources"]["cifar10"] = str(tmp_path / "nowhere")
     with pytest.raises(DataUnavailableError) as err:
         resolve_source("cifar10", data_cfg, tmp_path)
     msg = str(err.value)
-    assert "nowhere: does not exist" in msg
+    assert "data.sources.cifar10: not set" in msg
     assert "downloads" in msg
     assert "torchvision download: disabled" in msg
-    assert "data.sources.cifar10" in msg and "cifar-10-batches-py" in msg
+    assert "cifar-10-batches-py" in msg
+
+
+def test_a_user_path_that_does_not_exist_is_an_error_not_a_fallback(data_cfg, tmp_path):
+    """Even with Debian's Fashion-MNIST installed (not hidden here), a wrong user path never falls back to it."""
+    data_cfg["sources"]["fmnist"] = str(tmp_path / "nowhere")
+    with pytest.raises(DataUnavailableError, match="data.sources.fmnist = .*nowhere does not exist.*null"):
+        resolve_source("fmnist", data_cfg, tmp_path)
 
 
 def test_download_failure_is_reported_offline(data_cfg, tmp_path, no_local_installs, monkeypatch):

@@ -177,4 +177,5 @@ def test_controls_read_their_own_settings_with_the_schema_defaults(tiny_pipeline
     controls = stage_settings(tiny_pipeline, "fcrnn")
     assert controls["lr"] == tiny_pipeline["training"]["controls"]["lr"]
     assert controls["weight_decay"] == 0.0 and controls["optimizer"] == "adamw"
-    assert metrics(tiny_pipeline, "fcrnn")["provenance"]["config"]["training"]["lr"] == controls["lr"]
+    recorded = metrics(tiny_pipeline, "fcrnn")["provenance"]["config"]["training"]
+    assert recorded["controls"] == tiny_pipeline["training"]["controls"] and "finetune" not in recorded

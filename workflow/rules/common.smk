@@ -9,7 +9,7 @@ import sys
 from cordsnet.concerns import CONCERNS
 from cordsnet.config import config_slice, validate_config
 from cordsnet.layout import Layout
-from cordsnet.training.graph import BUDGET_STAGES, CONTROLS, PREVIOUS, STAGES
+from cordsnet.training.graph import BUDGET_STAGES, CONTROLS, PREVIOUS, STAGES, stage_config
 
 CFG = validate_config(config)
 L = Layout.from_config(CFG)
@@ -23,6 +23,11 @@ CLI = f"{sys.executable} -m cordsnet.cli"
 def cfg_json(concern):
     """The configuration sections a concern's rules read, as JSON for `--config-json`."""
     return json.dumps(config_slice(CFG, *CONCERNS[concern].sections), sort_keys=True)
+
+
+def stage_cfg_json(w):
+    """What one training stage reads (cordsnet.training.graph.stage_config): its own settings, not its siblings'."""
+    return json.dumps(stage_config(CFG, w.stage), sort_keys=True)
 
 
 wildcard_constraints:

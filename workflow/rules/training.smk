@@ -19,7 +19,7 @@ rule train_stage:
     wildcard_constraints:
         stage="|".join(STAGES),
     params:
-        cfg=cfg_json("training"),
+        cfg=stage_cfg_json,
         module=train_module,
     log:
         f"{LOGS}/train/{{dataset}}_R{{depth}}_{{stage}}.log",
