@@ -147,6 +147,23 @@ def test_cuda_without_a_gpu_is_explained(monkeypatch):
         device_for({"run": {"device": "cuda"}})
 
 
+def test_table1_reads_each_column_from_its_own_stage(tmp_path):
+    """Written out by hand: the initialisation method ends with annealing (s4), fine-tuning is s5 (docs/training.md)."""
+    layout = Layout(tmp_path)
+    accuracy = {"cnn": 0.1, "anneal": 0.2, "finetune": 0.3, "direct": 0.4, "fcrnn": 0.5}
+    for stage, acc in accuracy.items():
+        path = layout.metrics("mnist", 2, stage)
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps({"test_accuracy": acc, "scale": "smoke", "eval_subset": "all",
+                                    "provenance": {"config_hash": stage, "code_version": "v",
+                                                   "data": {"source_kind": "user_path", "location": "x"}}}))
+    rows, sources = table1_rows(layout, ["mnist"], [2])
+    assert {c: rows[0][c] for c in COLUMNS.values()} == {
+        "CNN": 10.0, "CordsNet (initialization method)": 20.0, "CordsNet (fine-tuned)": 30.0,
+        "CordsNet (direct training)": 40.0, "FC-RNN (matched parameters)": 50.0}
+    assert sorted(s["config_hash"] for s in sources) == sorted(accuracy)
+
+
 def test_table1_metrics_nest_dataset_model_column():
     row = {"dataset": "mnist", "model": "R2", **{c: 50.0 + i for i, c in enumerate(COLUMNS.values())}, "data": "x"}
     nested = table1_metrics([row])

@@ -70,7 +70,8 @@ rule training_figures:
         pdf=[str(L.figure(name, "pdf")) for name in CONCERNS["training"].figures],
     params:
         values=lambda w: json.dumps({"results": RESULTS, "datasets": CFG["data"]["datasets"],
-                                     "depths": CFG["model"]["depths"]}),
+                                     "depths": CFG["model"]["depths"],
+                                     "readout_steps": CFG["simulation"]["readout_steps"]}),
     log:
         f"{LOGS}/figures/training.log",
     benchmark:
