@@ -91,6 +91,23 @@ def test_snakemake_report_and_up_to_date_rerun(smoke_repo, tmp_path):
 
 
 @pytest.mark.slow
+def test_a_stage_setting_re_plans_only_that_stage_and_what_reads_it(smoke_repo, tmp_path):
+    """Each training job gets only the configuration its stage reads: a new fine-tuning lr re-runs fine-tuning and
+    the controls (whose budget it sets), plus Table 1 and the training figures; never the CNN or the earlier stages."""
+    import yaml
+
+    cfg = yaml.safe_load((smoke_repo / "config" / "smoke.yaml").read_text())
+    cfg["training"]["finetune"]["lr"] *= 2
+    changed = tmp_path / "smoke-finetune-lr.yaml"
+    changed.write_text(yaml.safe_dump(cfg))
+    planned = run([str(BIN / "snakemake"), "-n", "--cores", "2", "--configfile", str(changed)], smoke_repo).stdout
+    stages = sorted({line.split("stage=")[1].split(",")[0].strip() for line in planned.splitlines()
+                     if "wildcards:" in line and "stage=" in line})
+    assert stages == ["direct", "fcrnn", "finetune"], planned[-3000:]
+    assert "rule table1:" in planned and "rule compute_table:" not in planned
+
+
+@pytest.mark.slow
 def test_dvc_round_trip_restores_results_without_retraining(smoke_repo, tmp_path):
     remote = tmp_path / "remote"
     run(dvc("remote", "add", "--force", "-d", "roundtrip", str(remote)), smoke_repo)
