@@ -71,7 +71,7 @@ def eigen_benchmark(depth: int = 8, k: int = 20, tol: float = 1e-6, checkpoint: 
         log.info("area %d (%s): %d units, Arnoldi ...", idx, label, op.n)
         ours = arnoldi(op, k=k, tol=tol, seed=seed)
         log.info("  Arnoldi %.1f s, %d matvecs; ARPACK ...", ours.seconds, ours.iterations)
-        theirs = arpack_eigs(op, k=k + 1, tol=tol)
+        theirs = arpack_eigs(op, k=k + 1, tol=tol, seed=seed)
         report["areas"][label] = {
             "area": idx, "shape": [area.spec.channels, area.spec.size, area.spec.size], "units": op.n,
             "arnoldi_seconds": ours.seconds, "arnoldi_matvecs": ours.iterations,
