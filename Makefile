@@ -1,8 +1,12 @@
 # The two README commands. Both run scripts/setup-env.sh first (idempotent: seconds when nothing changed).
 VENV ?= $(HOME)/.cache/cordsnet/venv
 export CORDSNET_VENV := $(VENV)
-# Torch threads spin-wait and collapse when two jobs share the 2 cores; passive waiting avoids that.
-export OMP_WAIT_POLICY ?= PASSIVE
+# Torch's OpenMP threads spin while they wait for work. Unbounded spinning collapses when two jobs share the cores;
+# passive waiting (OMP_WAIT_POLICY=PASSIVE) avoids that but sleeps and wakes the threads at every small parallel
+# region, which made one default-scale training update 2-2.6x slower (benchmarks/training.py). A bounded spin keeps
+# nearly all the speed and still yields the cores soon when another job needs them; Snakemake's `threads` already
+# keeps heavy jobs from sharing cores (every job's torch threads equal its `threads:`).
+export GOMP_SPINCOUNT ?= 10000
 CONFIG ?= config/config.yaml
 SCALE ?= default
 CORES ?= all

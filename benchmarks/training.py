@@ -31,6 +31,7 @@ POLICIES = {
     "PASSIVE": {"OMP_WAIT_POLICY": "PASSIVE"},
     "libgomp default": {},
     "GOMP_SPINCOUNT=10000": {"GOMP_SPINCOUNT": "10000"},
+    "GOMP_SPINCOUNT=100000": {"GOMP_SPINCOUNT": "100000"},
 }
 """name -> environment of the child process (OMP_WAIT_POLICY and GOMP_SPINCOUNT removed first)"""
 

@@ -16,7 +16,7 @@ BIN = Path(sys.executable).parent
 
 def workflow_env() -> dict[str, str]:
     return dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", CORDSNET_NO_TQDM="1",
-                OMP_WAIT_POLICY="PASSIVE", GIT_AUTHOR_NAME="test", GIT_AUTHOR_EMAIL="test@example.org",
+                GOMP_SPINCOUNT="10000", GIT_AUTHOR_NAME="test", GIT_AUTHOR_EMAIL="test@example.org",
                 GIT_COMMITTER_NAME="test", GIT_COMMITTER_EMAIL="test@example.org")
 
 
