@@ -7,7 +7,7 @@ reference runs the same schedule with :func:`cordsnet.engine.reference_simulate`
 gradients of the two are compared. Each policy runs in its own child process (OpenMP reads the variable at start):
 
     python benchmarks/training.py                       # default + paper scale, every policy below
-    python benchmarks/training.py --policies PASSIVE    # one policy (e.g. what the Makefile sets)
+    python benchmarks/training.py --policies "GOMP_SPINCOUNT=10000"   # one policy (what the Makefile sets)
 
 Writes ``results/benchmarks/training.{json,md}``; keys of default-scale results carry "default". Medians of
 ``--repeats`` updates after one warm-up update; ratios are measured within one process, one after the other.
