@@ -15,13 +15,13 @@ import logging
 import sys
 from typing import Any
 
-from cordsnet.analyses import MODULES
+from cordsnet.analyses import modules
 from cordsnet.commands import COMMANDS
 from cordsnet.config import ConfigError, load_config, require_sections
 
 log = logging.getLogger("cordsnet")
 
-for _module in MODULES:  # each analysis registers its command
+for _module in modules():  # each analysis registers its command
     importlib.import_module(f"cordsnet.analyses.{_module}")
 
 

@@ -6,6 +6,7 @@ import json
 import pytest
 import yaml
 
+from cordsnet.analyses import modules
 from cordsnet.concerns import CONCERNS
 from cordsnet.config import schema
 from tests.conftest import REPO
@@ -16,8 +17,8 @@ DVC = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
 @pytest.mark.parametrize("name", sorted(CONCERNS))
 def test_every_concern_has_its_homes(name):
     concern = CONCERNS[name]
-    assert (REPO / "workflow" / "rules" / f"{name}.smk").is_file()
-    assert f'include: "workflow/rules/{name}.smk"' in (REPO / "Snakefile").read_text()
+    rule_file = REPO / "workflow" / "rules" / f"{name}.smk"  # the Snakefile includes one per concern
+    assert f"\nrule {name}:" in rule_file.read_text(), f"{rule_file} lacks the aggregate rule '{name}'"
     for path in concern.code:
         assert (REPO / path).exists(), f"{name}: {path} does not exist"
     sections = set(schema()["properties"])
@@ -48,3 +49,12 @@ def test_dvc_stage_declares_the_concerns_params_and_code(name):
 def test_the_figures_stage_depends_on_every_notebook_and_result():
     deps = DVC["figures"]["do"]["deps"]
     assert "notebooks" in deps and "cordsnet/figures.py" in deps and "cordsnet/layout.py" in deps
+
+
+def test_the_cli_registers_every_analysis_module():
+    from cordsnet.cli import build_parser  # importing the CLI imports every module of cordsnet.analyses
+
+    assert modules() == ["compute", "dynamics", "table1"]
+    text = build_parser().format_help()
+    for command in ("compute-table", "dynamics-eigs", "dynamics-regimes", "dynamics-singular-values", "table1"):
+        assert command in text

@@ -9,7 +9,16 @@ Every module has the same shape (docs/adding-an-analysis.md):
 
 Modules: :mod:`~cordsnet.analyses.compute` (Fig 2 compute), :mod:`~cordsnet.analyses.table1` (Table 1),
 :mod:`~cordsnet.analyses.dynamics` (Fig 1B, Fig 4A, Fig S1A). Importing this package imports none of them (and
-no torch); :data:`MODULES` lists them for the CLI, which imports them to register their commands.
+no torch); :func:`modules` finds them for the CLI, which imports them to register their commands: a new module
+needs no list to join.
 """
 
-MODULES = ("compute", "dynamics", "table1")
+import pkgutil
+
+NOT_ANALYSES = {"results"}
+"""modules of this package that hold shared machinery, not an analysis"""
+
+
+def modules() -> list[str]:
+    """The names of the analysis modules of this package (every module but :data:`NOT_ANALYSES`)."""
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name not in NOT_ANALYSES)
