@@ -112,10 +112,17 @@ def test_train_table1_and_workflow_summary(tiny_pipeline, tmp_path):
     theirs = json.loads(Layout.from_config(tiny_pipeline).metrics("mnist", 2, "cnn").read_text())
     assert ours["test_accuracy"] == theirs["test_accuracy"] and ours["history"] == theirs["history"]
 
-    out = tmp_path / "table1.csv"
-    assert main(["table1", "--config-json", json.dumps(tiny_pipeline), "--out", str(out)]) == 0
+    out, stages = tmp_path / "table1.csv", tmp_path / "stages.csv"
+    assert main(["table1", "--config-json", json.dumps(tiny_pipeline), "--out", str(out), "--stages-out",
+                 str(stages)]) == 0
     metrics = json.loads(out.with_suffix(".metrics.json").read_text())
     assert metrics["mnist"]["R2"]["CNN"] == round(100 * theirs["test_accuracy"], 2)
+    import pandas as pd
+
+    row = pd.read_csv(stages).iloc[0]
+    for stage in ("cnn", "fold", "init_linear", "linear_rnn", "anneal", "finetune", "direct", "fcrnn"):
+        measured = json.loads(Layout.from_config(tiny_pipeline).metrics("mnist", 2, stage).read_text())
+        assert row[stage] == round(100 * measured["test_accuracy"], 2), stage
 
     bench = layout.benchmarks() / "train"
     bench.mkdir(parents=True)

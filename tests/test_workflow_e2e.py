@@ -47,6 +47,8 @@ def test_smoke_scale_reproduces_every_output(smoke_repo):
     for stage, column in COLUMNS.items():  # Table 1 shows each stage's own measured number
         measured = json.loads(L.metrics("mnist", 2, stage).read_text())["test_accuracy"]
         assert metrics["mnist"]["R2"][column] == round(100 * measured, 2)
+    stages = L.table("stages").read_text().splitlines()
+    assert stages[0].startswith("dataset,model,cnn,fold,init_linear") and len(stages) == 2
     regimes = json.loads(L.analysis("dynamics", "regimes").read_text())
     assert regimes["regimes"]["chaotic"]["lyapunov"] > 0
     for concern in CONCERNS.values():

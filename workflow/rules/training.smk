@@ -37,12 +37,15 @@ rule train_stage:
 
 rule table1:
     input:
-        all_metrics(["cnn", "anneal", "finetune", "direct", "fcrnn"]),
+        all_metrics(),
     output:
         csv=str(L.table("table1")),
         md=str(L.table("table1", "md")),
         prov=str(L.table("table1", "provenance.json")),
         metrics=str(L.table("table1", "metrics.json")),
+        stages=str(L.table("stages")),
+        stages_md=str(L.table("stages", "md")),
+        stages_prov=str(L.table("stages", "provenance.json")),
     params:
         cfg=cfg_json("training"),
     log:
@@ -54,7 +57,7 @@ rule table1:
         mem_mb=1000,
         runtime=5,
     shell:
-        "{CLI} table1 --config-json {params.cfg:q} --out {output.csv:q} > {log:q} 2>&1"
+        "{CLI} table1 --config-json {params.cfg:q} --out {output.csv:q} --stages-out {output.stages:q} > {log:q} 2>&1"
 
 
 rule training_figures:
