@@ -149,7 +149,7 @@ def _cached_weights(model: CordsNet):
 def simulate(model: CordsNet, schedule: Schedule, *, spontaneous_steps: int = 100, input_noise: float = 0.0,
              state_noise: float = 0.0, record: Sequence[int] = (), record_steps: slice | None = None,
              generator: torch.Generator | None = None, precision: str = "fp32", use_cache: bool = True,
-             batch_size: int | None = None) -> SimulationResult:
+             batch_size: int | None = None, warmup_grad: bool = True) -> SimulationResult:
     """Run the spontaneous warm-up, then ``schedule``; read out at every step.
 
     Args:
@@ -159,6 +159,8 @@ def simulate(model: CordsNet, schedule: Schedule, *, spontaneous_steps: int = 10
         record: indices of the areas whose states are returned at the steps selected by ``record_steps``.
         precision: "fp32" or "bf16" (bf16 only without gradients).
         batch_size: needed only when the schedule holds no image.
+        warmup_grad: with gradients enabled, back-propagate through the spontaneous warm-up (True) or run it without
+            gradients and start from its detached state (False, as the released training scripts do).
     """
     if precision not in ("fp32", "bf16"):
         raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
@@ -189,8 +191,16 @@ def simulate(model: CordsNet, schedule: Schedule, *, spontaneous_steps: int = 10
     keep_set = set(keep)
     recorded: dict[int, list[torch.Tensor]] = {i: [] for i in record}
     logits: list[torch.Tensor] = []
+    detached = None
+    if grad and not warmup_grad:
+        # Before the weight cache opens: weights cached under no_grad would carry no gradient into the stimulus.
+        with torch.no_grad():
+            detached = spontaneous_state(model, spontaneous_steps, dtype=dtype, device=device, use_cache=use_cache)
     with _cached_weights(model), autocast:
-        spont = spontaneous_state(model, spontaneous_steps, dtype=dtype, device=device, use_cache=use_cache)
+        if detached is not None:
+            spont = detached
+        else:
+            spont = spontaneous_state(model, spontaneous_steps, dtype=dtype, device=device, use_cache=use_cache)
         if grad:
             states = [r.expand(batch_size, *r.shape[1:]) for r in spont]
         else:  # a copy: states are updated in place and the spontaneous state may be the cached one

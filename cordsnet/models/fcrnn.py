@@ -40,14 +40,17 @@ class FCRNN(nn.Module):
             self.rec.weight.mul_(0.5)
 
     def simulate(self, images: torch.Tensor | None, steps: int, spontaneous_steps: int, post_steps: int = 0,
-                 batch_size: int | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                 batch_size: int | None = None, warmup_grad: bool = True
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Logits over the stimulus and post-stimulus steps (T x B x K), the post-stimulus states (T' x B x N) and
-        the spontaneous state (1 x N). The warm-up runs at batch 1 (a blank input is the same for every image)."""
+        the spontaneous state (1 x N). The warm-up runs at batch 1 (a blank input is the same for every image);
+        ``warmup_grad=False`` runs it without gradients (the released training scripts' protocol)."""
         b = images.shape[0] if images is not None else batch_size
         a = self.alpha
         r = torch.zeros(1, self.hidden, dtype=self.rec.weight.dtype, device=self.rec.weight.device)
-        for _ in range(spontaneous_steps):
-            r = torch.lerp(r, torch.relu(self.rec(r)), a)
+        with torch.set_grad_enabled(torch.is_grad_enabled() and warmup_grad):
+            for _ in range(spontaneous_steps):
+                r = torch.lerp(r, torch.relu(self.rec(r)), a)
         spont = r
         r = r.expand(b, -1)
         drive = self.inp(images.flatten(1)) if images is not None else 0.0

@@ -16,16 +16,17 @@ CONTROLS = ("direct", "fcrnn")
 
 
 _SHARED = ("checkpoint_every", "eval_batch_size")
-_IN_TIME = ("loss_ramp", "eval_max_images")
+_IN_TIME = ("loss_ramp", "warmup_gradient", "eval_max_images")
+_PENALTY = ("spontaneous_weight", "penalty_reduce")
 STAGE_TRAINING_KEYS: dict[str, tuple[str, ...]] = {
     "cnn": ("cnn", "lr_rounds") + _SHARED,
     "fold": _SHARED,
     "init_linear": ("init_linear", "steady_state_iterations", "contraction_weight", "eval_max_images") + _SHARED,
     "linear_rnn": ("linear_rnn",) + _IN_TIME + _SHARED,
-    "anneal": ("anneal", "spontaneous_weight") + _IN_TIME + _SHARED,
-    "finetune": ("finetune", "spontaneous_weight") + _IN_TIME + _SHARED,
-    "direct": ("controls", "spontaneous_weight") + _IN_TIME + _SHARED,
-    "fcrnn": ("controls", "spontaneous_weight") + _IN_TIME + _SHARED,
+    "anneal": ("anneal",) + _PENALTY + _IN_TIME + _SHARED,
+    "finetune": ("finetune",) + _PENALTY + _IN_TIME + _SHARED,
+    "direct": ("controls",) + _PENALTY + _IN_TIME + _SHARED,
+    "fcrnn": ("controls",) + _PENALTY + _IN_TIME + _SHARED,
 }
 """The keys of the ``training`` section each stage reads: a change of any other key does not re-run it."""
 SIMULATED = ("init_linear", "linear_rnn", "anneal", "finetune", "direct", "fcrnn")

@@ -28,14 +28,19 @@ def ramp_loss(logits: torch.Tensor, target: torch.Tensor, window: int,
     return (ce.reshape(window, -1).mean(dim=1) * w).mean()
 
 
-def spontaneous_penalty(recorded: dict[int, torch.Tensor], spontaneous: list[torch.Tensor]) -> torch.Tensor:
-    """Mean squared distance of every area's state from its spontaneous state over the recorded (last) steps.
+def spontaneous_penalty(recorded: dict[int, torch.Tensor], spontaneous: list[torch.Tensor],
+                        reduce: str = "sum") -> torch.Tensor:
+    """Mean squared distance of every area's state from its spontaneous state over the recorded (last) steps,
+    summed over areas (``reduce="sum"``) or averaged (``"mean"``, the released scripts: the weight then does not grow
+    with depth).
 
     Recorded after the image is removed: the penalty asks the network to return to where it started, i.e. to be
     mono-stable.
     """
-    terms = [((states - spontaneous[i].unsqueeze(0)) ** 2).mean() for i, states in recorded.items()]
-    return torch.stack(terms).sum()
+    if reduce not in ("sum", "mean"):
+        raise ValueError(f"reduce must be 'sum' or 'mean', got {reduce!r}")
+    terms = torch.stack([((states - spontaneous[i].unsqueeze(0)) ** 2).mean() for i, states in recorded.items()])
+    return terms.sum() if reduce == "sum" else terms.mean()
 
 
 def steady_state_loss(ff_drive: torch.Tensor, target: torch.Tensor, rec, bias: torch.Tensor,

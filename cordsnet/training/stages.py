@@ -342,7 +342,7 @@ Protocol = Callable[[torch.Tensor | None, bool], ProtocolOutput]
 logits are asked for (evaluation passes images always)."""
 
 
-def cordsnet_protocol(model: CordsNet, sim: dict[str, Any]) -> Protocol:
+def cordsnet_protocol(model: CordsNet, sim: dict[str, Any], warmup_grad: bool = True) -> Protocol:
     """CordsNet under the protocol: warm-up, image for ``stimulus_steps``, then (for the penalty) a blank."""
 
     def run(x: torch.Tensor, post: bool) -> ProtocolOutput:
@@ -351,22 +351,33 @@ def cordsnet_protocol(model: CordsNet, sim: dict[str, Any]) -> Protocol:
         total = sim["stimulus_steps"] + (sim["post_stimulus_steps"] if post else 0)
         out = simulate(model, schedule, spontaneous_steps=sim["spontaneous_steps"], precision=_precision(sim),
                        record=list(range(model.depth)) if post else [],
-                       record_steps=slice(total - sim["penalty_steps"], total))
+                       record_steps=slice(total - sim["penalty_steps"], total), warmup_grad=warmup_grad)
         return ProtocolOutput(out.logits[: sim["stimulus_steps"]], out.states, out.spontaneous)
 
     return run
 
 
-def fcrnn_protocol(model: FCRNN, sim: dict[str, Any]) -> Protocol:
+def fcrnn_protocol(model: FCRNN, sim: dict[str, Any], warmup_grad: bool = True) -> Protocol:
     """The fully-connected RNN under the same protocol (one 'area': its hidden state)."""
 
     def run(x: torch.Tensor, post: bool) -> ProtocolOutput:
         post_steps = sim["post_stimulus_steps"] if post else 0
-        logits, states, spont = model.simulate(x, sim["stimulus_steps"], sim["spontaneous_steps"], post_steps)
+        logits, states, spont = model.simulate(x, sim["stimulus_steps"], sim["spontaneous_steps"], post_steps,
+                                               warmup_grad=warmup_grad)
         recorded = {0: states[-sim["penalty_steps"]:]} if post_steps else {}
         return ProtocolOutput(logits[: sim["stimulus_steps"]], recorded, [spont])
 
     return run
+
+
+def _protocol(ctx: StageContext, model: nn.Module) -> Protocol:
+    """The protocol of ``model`` (CordsNet or the FC-RNN) with this configuration's simulation and warm-up
+    (``training.warmup_gradient`` matters only when gradients are on: evaluation runs without them)."""
+    sim = ctx.cfg["simulation"]
+    warmup_grad = ctx.cfg["training"]["warmup_gradient"]
+    if isinstance(model, FCRNN):
+        return fcrnn_protocol(model, sim, warmup_grad)
+    return cordsnet_protocol(model, sim, warmup_grad)
 
 
 def _precision(sim: dict[str, Any]) -> str:
@@ -412,7 +423,8 @@ def _train_in_time(ctx: StageContext, job: TimeTraining) -> dict[str, Any] | Non
         loss = ramp_loss(out.logits, y, window, ramp)
         metrics = {"acc": float((out.logits[-1].argmax(1) == y).float().mean())}
         if job.penalty:
-            pen = spontaneous_penalty(out.recorded, out.spontaneous) if out.recorded else torch.zeros(())
+            pen = (spontaneous_penalty(out.recorded, out.spontaneous, tr["penalty_reduce"]) if out.recorded
+                   else torch.zeros(()))
             loss = loss + tr["spontaneous_weight"] * pen
             metrics["spont"] = float(pen.detach())
         if slope is not None:
@@ -454,7 +466,7 @@ def _load_cordsnet(ctx: StageContext, nonlinearity: str, slope: float | None = N
 # -- s3 ---------------------------------------------------------------------------------------------------------
 def _stage_linear_rnn(ctx: StageContext) -> dict[str, Any] | None:
     model = _load_cordsnet(ctx, "identity")
-    return _train_in_time(ctx, TimeTraining(model, cordsnet_protocol(model, ctx.cfg["simulation"]), penalty=False))
+    return _train_in_time(ctx, TimeTraining(model, _protocol(ctx, model), penalty=False))
 
 
 # -- s4 ---------------------------------------------------------------------------------------------------------
@@ -470,14 +482,14 @@ def anneal_slope(total_steps: int, levels: int = 20) -> Callable[[int], float]:
 
 def _stage_anneal(ctx: StageContext) -> dict[str, Any] | None:
     model = _load_cordsnet(ctx, "prelu", 1.0)
-    return _train_in_time(ctx, TimeTraining(model, cordsnet_protocol(model, ctx.cfg["simulation"]), penalty=True,
+    return _train_in_time(ctx, TimeTraining(model, _protocol(ctx, model), penalty=True,
                                             slope_schedule=anneal_slope))
 
 
 # -- s5 ---------------------------------------------------------------------------------------------------------
 def _stage_finetune(ctx: StageContext) -> dict[str, Any] | None:
     model = _load_cordsnet(ctx, "relu")
-    return _train_in_time(ctx, TimeTraining(model, cordsnet_protocol(model, ctx.cfg["simulation"]), penalty=True))
+    return _train_in_time(ctx, TimeTraining(model, _protocol(ctx, model), penalty=True))
 
 
 # -- controls ---------------------------------------------------------------------------------------------------
@@ -498,7 +510,7 @@ BUDGET_NOTE = {"budget_unit": "simulated image-steps of stages init_linear..fine
 def _stage_direct(ctx: StageContext) -> dict[str, Any] | None:
     budget = method_budget(ctx)
     model = build_cordsnet(ctx.cfg, ctx.dataset, ctx.depth)
-    return _train_in_time(ctx, TimeTraining(model, cordsnet_protocol(model, ctx.cfg["simulation"]), penalty=True,
+    return _train_in_time(ctx, TimeTraining(model, _protocol(ctx, model), penalty=True,
                                             budget_image_steps=budget,
                                             metrics_extra={"budget_image_steps": budget, **BUDGET_NOTE}))
 
@@ -516,7 +528,7 @@ def _stage_fcrnn(ctx: StageContext) -> dict[str, Any] | None:
     params = sum(p.numel() for p in model.parameters())
     assert params == fcrnn_params(inputs, hidden, info.num_classes)
     return _train_in_time(ctx, TimeTraining(
-        model, fcrnn_protocol(model, cfg["simulation"]), penalty=True, budget_image_steps=budget,
+        model, _protocol(ctx, model), penalty=True, budget_image_steps=budget,
         checkpoint_extra={"hidden": hidden},
         metrics_extra={"hidden": hidden, "params": params, "matched_params": target,
                        "param_mismatch": abs(params - target) / target, "budget_image_steps": budget,

@@ -144,3 +144,29 @@ def test_bf16_inference_is_close_and_refused_for_training():
     assert rel(b, a) < 5e-2
     with pytest.raises(ValueError, match="inference only"):
         simulate(m, [(x, 2)], precision="bf16")
+
+
+def test_a_warm_up_without_gradients_starts_from_its_detached_state():
+    """warmup_grad=False (the released training scripts): the same forward pass, and the gradients of a run that
+    starts, by the plain reference update, from the warm-up's state computed without gradients."""
+    from cordsnet.engine import reference_step
+    from cordsnet.models.blocks import readout_features
+
+    m = model(2)
+    x = torch.randn(2, 1, 16, 16)
+    g_with, l_with = _grads(m, lambda: simulate(m, [(x, 6)], spontaneous_steps=5).logits)
+    g_eng, l_eng = _grads(m, lambda: simulate(m, [(x, 6)], spontaneous_steps=5, warmup_grad=False).logits)
+
+    def oracle():
+        with torch.no_grad():
+            states = [s.expand(2, *s.shape[1:]).clone() for s in spontaneous_state(m, 5, use_cache=False)]
+        logits = []
+        for _ in range(6):
+            states = reference_step(m, states, x)
+            logits.append(m.readout(readout_features([torch.relu(r) for r in states])))
+        return torch.stack(logits)
+
+    g_ref, l_ref = _grads(m, oracle)
+    assert rel(l_eng, l_with) < 1e-6 and rel(l_eng, l_ref) < 1e-5
+    assert rel(g_eng, g_ref) < 1e-5
+    assert rel(g_eng, g_with) > 1e-4  # the warm-up's own gradient is left out

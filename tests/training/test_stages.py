@@ -196,3 +196,25 @@ def test_controls_read_their_own_settings_with_the_schema_defaults(tiny_pipeline
     assert controls["weight_decay"] == 0.0 and controls["optimizer"] == "adamw"
     recorded = metrics(tiny_pipeline, "fcrnn")["provenance"]["config"]["training"]
     assert recorded["controls"] == tiny_pipeline["training"]["controls"] and "finetune" not in recorded
+
+
+def test_the_spontaneous_penalty_sums_or_averages_over_areas():
+    from cordsnet.training.losses import spontaneous_penalty
+
+    spont = [torch.zeros(1, 2, 3, 3), torch.zeros(1, 4, 2, 2)]
+    recorded = {0: torch.full((5, 2, 2, 3, 3), 1.0), 1: torch.full((5, 2, 4, 2, 2), 3.0)}
+    assert float(spontaneous_penalty(recorded, spont)) == pytest.approx(1.0 + 9.0)
+    assert float(spontaneous_penalty(recorded, spont, "mean")) == pytest.approx(5.0)
+    with pytest.raises(ValueError, match="reduce"):
+        spontaneous_penalty(recorded, spont, "max")
+
+
+def test_the_released_scripts_protocol_trains_the_fcrnn_and_cordsnet(tiny_pipeline, tiny_cfg):
+    """warmup_gradient false + penalty_reduce mean (config/paper.yaml) run through the same in-time path."""
+    tiny_cfg["training"].update(warmup_gradient=False, penalty_reduce="mean")
+    copy_stages(tiny_pipeline, tiny_cfg, ancestors("fcrnn"))
+    for stage in ("finetune", "fcrnn"):
+        run_stage(stage, tiny_cfg, "mnist", 2)
+        recorded = metrics(tiny_cfg, stage)["provenance"]["config"]["training"]
+        assert recorded["warmup_gradient"] is False and recorded["penalty_reduce"] == "mean"
+        assert not same(weights(tiny_cfg, stage), weights(tiny_pipeline, stage))  # a different recipe
