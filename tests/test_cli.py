@@ -38,7 +38,8 @@ def test_bad_config_json_is_one_clear_line(capsys):
 
 
 def test_a_missing_section_is_named_before_any_work(capsys):
-    assert main(["table1", "--config-json", json.dumps({"run": {"name": "x", "seed": 0}}), "--out", "t.csv"]) == 2
+    assert main(["table1", "--config-json", json.dumps({"run": {"name": "x", "seed": 0}}), "--out", "t.csv",
+                 "--stages-out", "s.csv"]) == 2
     err = capsys.readouterr().err
     assert "`cordsnet table1` reads" in err and "missing: paths, data, model, simulation, training" in err
 
