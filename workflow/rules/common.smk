@@ -64,10 +64,9 @@ def figure_files(concern):
     return [str(L.figure(name, ext)) for name in CONCERNS[concern].figures for ext in ("png", "pdf")]
 
 
-def notebook_command():
-    """papermill on the concern's notebook; `params.values` carries its parameters (never a path to an interpreter)."""
-    return ("{sys.executable} -m papermill {input.notebook:q} {output.notebook:q} -k python3 --cwd . "
-            "-y {params.values:q} > {log:q} 2>&1")
+NOTEBOOK_SHELL = ("{sys.executable} -m papermill {input.notebook:q} {output.notebook:q} -k python3 --cwd . "
+                  "-y {params.values:q} > {log:q} 2>&1")
+"""papermill on a concern's notebook; `params.values` carries its parameters (never a path to an interpreter)"""
 
 
 def gpus(stage):

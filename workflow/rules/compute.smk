@@ -47,4 +47,4 @@ rule compute_figures:
         mem_mb=2000,
         runtime=10,
     shell:
-        notebook_command()
+        NOTEBOOK_SHELL

@@ -54,4 +54,4 @@ rule dynamics_figures:
         mem_mb=2000,
         runtime=10,
     shell:
-        notebook_command()
+        NOTEBOOK_SHELL

@@ -84,4 +84,4 @@ rule training_figures:
         mem_mb=2000,
         runtime=10,
     shell:
-        notebook_command()
+        NOTEBOOK_SHELL
