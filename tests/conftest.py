@@ -130,6 +130,7 @@ def make_tiny_cfg(root: Path, digits_idx_dir: Path) -> dict:
     for stage in ("cnn", "init_linear", "linear_rnn", "anneal", "finetune"):
         cfg["training"][stage].update(epochs=1, batch_size=16, max_batches_per_epoch=4)
     cfg["training"]["checkpoint_every"] = 2
+    cfg["training"]["anneal_hold"] = 0.25
     cfg["training"]["eval_max_images"] = 40
     cfg["training"]["controls"] = {"lr": 1e-3, "batch_size": 16}
     cfg = validate_config(cfg)

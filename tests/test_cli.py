@@ -120,10 +120,15 @@ def test_train_table1_and_workflow_summary(tiny_pipeline, tmp_path):
     assert metrics["mnist"]["R2"]["CNN"] == round(100 * theirs["test_accuracy"], 2)
     import pandas as pd
 
-    row = pd.read_csv(stages).iloc[0]
+    table = pd.read_csv(stages).set_index("stage")
     for stage in ("cnn", "fold", "init_linear", "linear_rnn", "anneal", "finetune", "direct", "fcrnn"):
         measured = json.loads(Layout.from_config(tiny_pipeline).metrics("mnist", 2, stage).read_text())
-        assert row[stage] == round(100 * measured["test_accuracy"], 2), stage
+        assert table.loc[stage, "test"] == round(100 * measured["test_accuracy"], 2), stage
+        assert table.loc[stage, "val end"] == round(100 * measured["val_accuracy"], 2), stage
+    # each stage starts where its predecessor ended (init_linear: from the folded CNN it matches)
+    for stage, previous in (("fold", "cnn"), ("init_linear", "fold"), ("linear_rnn", "init_linear"),
+                            ("finetune", "anneal")):
+        assert table.loc[stage, "val start"] == table.loc[previous, "val end"], stage
 
     bench = layout.benchmarks() / "train"
     bench.mkdir(parents=True)

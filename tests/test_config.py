@@ -173,7 +173,7 @@ def test_the_workflow_refuses_a_readout_window_longer_than_the_stimulus(tmp_path
     import sys
 
     cfg = _base()
-    cfg["simulation"]["readout_steps"] = 40
+    cfg["simulation"]["readout_steps"] = cfg["simulation"]["stimulus_steps"] + 10
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(cfg))
     res = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--configfile", str(bad)],

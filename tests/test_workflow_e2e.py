@@ -48,7 +48,7 @@ def test_smoke_scale_reproduces_every_output(smoke_repo):
         measured = json.loads(L.metrics("mnist", 2, stage).read_text())["test_accuracy"]
         assert metrics["mnist"]["R2"][column] == round(100 * measured, 2)
     stages = L.table("stages").read_text().splitlines()
-    assert stages[0].startswith("dataset,model,cnn,fold,init_linear") and len(stages) == 2
+    assert stages[0].startswith("dataset,model,stage,val start,val end") and len(stages) == 1 + len(STAGES)
     regimes = json.loads(L.analysis("dynamics", "regimes").read_text())
     assert regimes["regimes"]["chaotic"]["lyapunov"] > 0
     for concern in CONCERNS.values():

@@ -1,7 +1,15 @@
-"""Load a prepared split as a torch ``Dataset`` with the configured transform."""
+"""Load a prepared split as a torch ``Dataset`` with the configured transform.
+
+Three splits: ``"test"`` (the dataset's own test split, used only for the numbers reported), ``"val"`` (a seeded
+subset held out of the training data, ``data.validation``, for every choice and for model selection) and
+``"train"`` (the training data without the validation images). The validation images are fixed by the training
+split's size and the seed alone; the manifest records their count and a checksum of their indices, and loading
+refuses a configuration whose validation split differs from the prepared one.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from typing import Any
@@ -51,19 +59,76 @@ def read_manifest(data_root: str | os.PathLike[str], name: str) -> dict[str, Any
     return json.loads(path.read_text())
 
 
+SPLITS = ("train", "val", "test")
+
+
+def validation_size(n_train: int, val_cfg: dict[str, Any]) -> int:
+    """Images held out of a training split of ``n_train``: ``fraction`` of it, at most ``max_images``, at least 1
+    and never the whole split."""
+    k = round(val_cfg["fraction"] * n_train)
+    if val_cfg["max_images"] is not None:
+        k = min(k, val_cfg["max_images"])
+    return max(1, min(k, n_train - 1))
+
+
+def validation_indices(n_train: int, val_cfg: dict[str, Any]) -> torch.Tensor:
+    """Sorted indices (into the prepared training split) of the validation images: a seeded permutation's head."""
+    perm = torch.randperm(n_train, generator=torch.Generator().manual_seed(val_cfg["seed"]))
+    return perm[: validation_size(n_train, val_cfg)].sort().values
+
+
+def indices_sha256(idx: torch.Tensor) -> str:
+    return hashlib.sha256(idx.to(torch.int64).numpy().tobytes()).hexdigest()
+
+
+def validation_record(n_train: int, val_cfg: dict[str, Any]) -> dict[str, Any]:
+    """What the manifest says about the validation split."""
+    idx = validation_indices(n_train, val_cfg)
+    return {"from": "train", "n": len(idx), "train_n": n_train - len(idx), "fraction": val_cfg["fraction"],
+            "max_images": val_cfg["max_images"], "seed": val_cfg["seed"], "indices_sha256": indices_sha256(idx)}
+
+
+def _check_validation(name: str, manifest: dict[str, Any], val_cfg: dict[str, Any], data_root) -> None:
+    want = validation_record(manifest["splits"]["train"]["n"], val_cfg)
+    have = manifest.get("validation")
+    if have is None or have["indices_sha256"] != want["indices_sha256"]:
+        path = Layout(data=data_root).manifest(name)
+        raise ValueError(
+            f"data.validation ({val_cfg}) selects other validation images than the prepared dataset '{name}' holds "
+            f"out ({path}: {have and {k: have[k] for k in ('fraction', 'max_images', 'seed')}}); prepare it again: "
+            f"`python -m cordsnet.cli prepare-data --dataset {name}` (or let Snakemake re-run its data rule)")
+
+
 def load_split(name: str, split: str, data_cfg: dict[str, Any], data_root: str | os.PathLike[str]) -> Dataset:
-    """The prepared ``split`` ("train" or "test") of ``name`` with the transform the config asks for."""
-    if split not in ("train", "test"):
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    """The prepared ``split`` ("train", "val" or "test") of ``name`` with the transform the config asks for
+    (augmentation only on "train")."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     info = dataset_info(name)
     manifest = read_manifest(data_root, name)
     train = split == "train"
     augmentation = data_cfg["augmentation"]
     transform = build_transform(name, train, data_cfg["image_size"], augmentation)
+    stored = "test" if split == "test" else "train"
+    keep = None
+    if split != "test":
+        _check_validation(name, manifest, data_cfg["validation"], data_root)
+        val = validation_indices(manifest["splits"]["train"]["n"], data_cfg["validation"])
+        if split == "val":
+            keep = val
+        else:
+            mask = torch.ones(manifest["splits"]["train"]["n"], dtype=torch.bool)
+            mask[val] = False
+            keep = mask.nonzero().squeeze(1)
     if not info.tensor_format:
+        from torch.utils.data import Subset
         from torchvision.datasets import ImageFolder
 
-        return ImageFolder(manifest["splits"][split]["root"], transform=transform)
-    blob = load_tensors(Layout(data=data_root).prepared_split(name, split))
+        folder = ImageFolder(manifest["splits"][stored]["root"], transform=transform)
+        return folder if keep is None else Subset(folder, keep.tolist())
+    blob = load_tensors(Layout(data=data_root).prepared_split(name, stored))
+    images, labels = blob["images"], blob["labels"]
+    if keep is not None:
+        images, labels = images[keep], labels[keep]
     random_aug = train and augmentation != "none"
-    return PreparedTensorDataset(blob["images"], blob["labels"], transform, precompute=not random_aug)
+    return PreparedTensorDataset(images, labels, transform, precompute=not random_aug)

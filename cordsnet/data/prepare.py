@@ -4,8 +4,9 @@ Prepared layout, under ``<paths.data>/prepared/<name>/``:
 
 - ``train.pt``, ``test.pt``: ``{"images": uint8 N x C x H x W, "labels": int64 N}`` (loadable with
   ``torch.load(weights_only=True)``); not for ImageNet, which stays an ImageFolder where it lives.
-- ``manifest.json``: source (kind, location, real or synthetic, subset), sizes per split and class, checksums of
-  the raw inputs and of the prepared files, code version.
+- ``manifest.json``: source (kind, location, real or synthetic, subset), sizes per split and class, the validation
+  split held out of the training data (``data.validation``: count, seed, checksum of its indices; see
+  :mod:`cordsnet.data.loading`), checksums of the raw inputs and of the prepared files, code version.
 
 Every file is written to a temporary name and renamed, the manifest last: a prepared folder with a manifest is
 complete.
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from cordsnet.data.loading import validation_record
 from cordsnet.data.registry import dataset_info
 from cordsnet.data.sources import RawDataset, resolve_source
 from cordsnet.io import save_tensors, write_json
@@ -103,5 +105,6 @@ def prepare_dataset(name: str, data_cfg: dict[str, Any], data_root: str | os.Pat
                 "n": int(sum(counts)), "root": str(root), "classes": classes, "per_class": counts,
                 "listing_sha256": listing,
             }
+    manifest["validation"] = validation_record(manifest["splits"]["train"]["n"], data_cfg["validation"])
     write_json(Layout(data=data_root).manifest(name), manifest)
     return manifest

@@ -17,12 +17,13 @@ from cordsnet.models.cordsnet import CordsNet
 
 def reference_simulate(model: CordsNet, schedule: Sequence[tuple[torch.Tensor | None, int]],
                        spontaneous_steps: int = 100, batch_size: int | None = None, input_noise: float = 0.0,
-                       generator: torch.Generator | None = None) -> torch.Tensor:
+                       generator: torch.Generator | None = None, warmup_grad: bool = True) -> torch.Tensor:
     """Logits at every step of ``schedule`` (after the warm-up): T x B x classes.
 
     ``schedule`` is a list of (images or None for a blank, steps). Images are B x C x H x W. ``input_noise``: std
     of Gaussian noise added to the screen (image or blank) at every step of the schedule, drawn from ``generator``
     one B x C x H x W tensor per step, in the order the engine draws it (the warm-up is noiseless).
+    ``warmup_grad=False`` runs the warm-up without gradients (the released training scripts).
     """
     images = [x for x, _ in schedule if x is not None]
     if batch_size is None:
@@ -31,8 +32,9 @@ def reference_simulate(model: CordsNet, schedule: Sequence[tuple[torch.Tensor | 
     c, h, w = model.arch.in_channels, model.arch.image_size, model.arch.image_size
     blank = torch.zeros(batch_size, c, h, w, dtype=ref.dtype, device=ref.device)
     states = [torch.zeros(batch_size, *shape, dtype=ref.dtype, device=ref.device) for shape in model.state_shapes()]
-    for _ in range(spontaneous_steps):
-        states = reference_step(model, states, blank)
+    with torch.set_grad_enabled(torch.is_grad_enabled() and warmup_grad):
+        for _ in range(spontaneous_steps):
+            states = reference_step(model, states, blank)
     logits = []
     for stimulus, steps in schedule:
         x = blank if stimulus is None else stimulus

@@ -11,7 +11,9 @@ What it saves, all exact (tests check agreement to 1e-5 with the reference, outp
    access of every step.
 4. **Less memory traffic.** Under ReLU dynamics states are non-negative, so relu(r) = r is not recomputed; under
    inference states are updated in place (deepest area first, which keeps the update synchronous) and kept in
-   channels-last layout, which the CPU convolution kernels prefer.
+   channels-last layout, which the CPU convolution kernels prefer. Under gradients they stay in the default layout:
+   there channels-last made the element-wise backward kernels (ReLU's mask) take a strided path that cost 12% of
+   a default-scale update (``benchmarks/training.py``; docs/benchmarks.md).
 
 Optional: additive Gaussian input noise (fresh each step, so the stem then runs every step) and state noise;
 ``precision="bf16"`` runs the convolutions in bfloat16 under inference only.
@@ -120,7 +122,7 @@ def spontaneous_state(model: CordsNet, steps: int, *, dtype: torch.dtype = torch
     cache = getattr(model, "_spontaneous_cache", None)
     if use_cache and not grad and cache is not None and cache[0] == key:
         return cache[1]
-    fmt = torch.channels_last
+    fmt = _memory_format(grad)
     states = [torch.zeros(1, *shape, dtype=dtype, device=device).contiguous(memory_format=fmt)
               for shape in model.state_shapes()]
     runner = Stepper(model, inplace=not grad, state_noise=0.0, generator=None)
@@ -131,6 +133,11 @@ def spontaneous_state(model: CordsNet, steps: int, *, dtype: torch.dtype = torch
     if use_cache and not grad:
         model._spontaneous_cache = (key, states)
     return states
+
+
+def _memory_format(grad: bool) -> torch.memory_format:
+    """Channels-last for inference (faster CPU convolutions), the default layout for training (see above)."""
+    return torch.contiguous_format if grad else torch.channels_last
 
 
 @contextlib.contextmanager
@@ -182,7 +189,7 @@ def simulate(model: CordsNet, schedule: Schedule, *, spontaneous_steps: int = 10
     grad = torch.is_grad_enabled() and any(p.requires_grad for p in model.parameters())
     if precision == "bf16" and grad:
         raise ValueError("bf16 simulation is for inference only; train in fp32")
-    fmt = torch.channels_last
+    fmt = _memory_format(grad)
     autocast = (torch.autocast(device.type, dtype=torch.bfloat16) if precision == "bf16"
                 else contextlib.nullcontext())
     runner = Stepper(model, inplace=not grad, state_noise=state_noise, generator=generator)
@@ -194,8 +201,12 @@ def simulate(model: CordsNet, schedule: Schedule, *, spontaneous_steps: int = 10
     detached = None
     if grad and not warmup_grad:
         # Before the weight cache opens: weights cached under no_grad would carry no gradient into the stimulus.
+        # Not from the cache: it may hold inference tensors, which autograd refuses (and the weights change every
+        # update anyway).
         with torch.no_grad():
-            detached = spontaneous_state(model, spontaneous_steps, dtype=dtype, device=device, use_cache=use_cache)
+            detached = spontaneous_state(model, spontaneous_steps, dtype=dtype, device=device, use_cache=False)
+        # computed in the inference layout (channels-last); training runs in the default one (see the docstring)
+        detached = [r.contiguous(memory_format=fmt) for r in detached]
     with _cached_weights(model), autocast:
         if detached is not None:
             spont = detached

@@ -1,4 +1,7 @@
-"""Test accuracy: of CNNs on the whole test split; of recurrent models over the readout window and at every step.
+"""Accuracy: of CNNs on a whole split; of recurrent models over the readout window and at every step.
+
+The same functions score the validation split (model selection, every stage's start and end) and the test split
+(the numbers reported).
 
 Window accuracy: the class of the mean logits over the last ``readout_steps`` stimulus steps (the window the loss
 trains). Per-step accuracy: the class at each stimulus step. At reduced scales recurrent models are scored on a
@@ -43,11 +46,13 @@ def evaluate_cnn(model, test, batch: int = 256) -> float:
 
 
 @torch.inference_mode()
-def evaluate_recurrent(protocol, test, cfg: dict[str, Any], model) -> dict[str, Any]:
+def evaluate_recurrent(protocol, test, cfg: dict[str, Any], model, max_images: int | None | str = "config"
+                       ) -> dict[str, Any]:
     """Window and per-step accuracy of a recurrent model run by ``protocol`` (see
-    :func:`cordsnet.training.stages.cordsnet_protocol`), on the configured evaluation subset."""
+    :func:`cordsnet.training.stages.cordsnet_protocol`), on the configured evaluation subset of the test split
+    (``max_images="config"``) or on at most ``max_images`` images (None: all; the validation split)."""
     sim, tr = cfg["simulation"], cfg["training"]
-    idx = _subset(len(test), tr["eval_max_images"])
+    idx = _subset(len(test), tr["eval_max_images"] if max_images == "config" else max_images)
     window = sim["readout_steps"]
     per_step = torch.zeros(sim["stimulus_steps"])
     correct = total = 0

@@ -15,15 +15,16 @@ CONTROLS = ("direct", "fcrnn")
 """The controls of Table 1: trained from random initialisation with the method's budget (``training.controls``)."""
 
 
-_SHARED = ("checkpoint_every", "eval_batch_size")
+_SHARED = ("checkpoint_every", "eval_batch_size", "validation_evaluations")
 _IN_TIME = ("loss_ramp", "warmup_gradient", "eval_max_images")
 _PENALTY = ("spontaneous_weight", "penalty_reduce")
 STAGE_TRAINING_KEYS: dict[str, tuple[str, ...]] = {
     "cnn": ("cnn", "lr_rounds") + _SHARED,
     "fold": _SHARED,
-    "init_linear": ("init_linear", "steady_state_iterations", "contraction_weight", "eval_max_images") + _SHARED,
+    "init_linear": ("init_linear", "steady_state_iterations", "steady_state_target", "contraction_weight",
+                    "contraction_iterations", "eval_max_images") + _SHARED,
     "linear_rnn": ("linear_rnn",) + _IN_TIME + _SHARED,
-    "anneal": ("anneal",) + _PENALTY + _IN_TIME + _SHARED,
+    "anneal": ("anneal", "anneal_hold") + _PENALTY + _IN_TIME + _SHARED,
     "finetune": ("finetune",) + _PENALTY + _IN_TIME + _SHARED,
     "direct": ("controls",) + _PENALTY + _IN_TIME + _SHARED,
     "fcrnn": ("controls",) + _PENALTY + _IN_TIME + _SHARED,
@@ -41,7 +42,8 @@ def stage_config(cfg: dict, stage: str) -> dict:
     """
     out = {"run": {k: cfg["run"][k] for k in ("name", "seed", "device", "scale")},  # not threads: same numbers
            "paths": cfg["paths"],
-           "data": {k: cfg["data"][k] for k in ("image_size", "augmentation")},  # the prepared data is an input
+           # the prepared data is an input; the validation split is chosen when the stage loads it
+           "data": {k: cfg["data"][k] for k in ("image_size", "augmentation", "validation")},
            "model": {k: v for k, v in cfg["model"].items() if k != "depths"},  # the depth is the job's own
            "training": {k: cfg["training"][k] for k in STAGE_TRAINING_KEYS[stage]}}
     if stage in SIMULATED:

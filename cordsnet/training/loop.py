@@ -9,6 +9,11 @@ Checkpoints (every ``checkpoint_every`` steps, atomically) hold the model, the o
 own state; they load with ``torch.load(weights_only=True)``. A non-finite loss stops the run with an error that
 names the last good checkpoint, which is kept.
 
+Model selection: with a ``validate`` callback the loop scores the model on the validation split at the start and at
+evenly spaced steps (``LoopConfig.evaluations``), keeps the best state among the steps that ``eligible`` allows
+(annealing: only once the nonlinearity is the final one), and carries both in its checkpoints, so that a resumed run
+selects exactly what an uninterrupted one would. The caller loads ``LoopResult.best_state``.
+
 Data parallel: under ``torch.distributed`` (torchrun) each rank takes its slice of every global batch and the
 gradients are averaged with ``all_reduce`` before the step: the same update as one process on the whole batch.
 """
@@ -78,12 +83,34 @@ class LoopConfig:
     log_every: int = 10
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     """where the model lives; batches are moved there (the data stay in host memory)"""
+    evaluations: int = 0
+    """validation scores after this many evenly spaced steps (the last one included), besides the start"""
 
 
 @dataclass
 class LoopResult:
     steps: int
     history: list[dict[str, float]] = field(default_factory=list)
+    validation: list[dict[str, float]] = field(default_factory=list)
+    """[{"step", "val_accuracy"}] at the start and at every evaluation"""
+    best_step: int | None = None
+    best_state: dict[str, Any] | None = None
+    """the model's state_dict at the selected step (with ``validate``), else None"""
+
+    @property
+    def start_accuracy(self) -> float | None:
+        return self.validation[0]["val_accuracy"] if self.validation and self.validation[0]["step"] == 0 else None
+
+    @property
+    def best_accuracy(self) -> float | None:
+        return next((v["val_accuracy"] for v in self.validation if v["step"] == self.best_step), None)
+
+
+def evaluation_steps(steps: int, evaluations: int) -> set[int]:
+    """The steps after which the validation score is taken: ``evaluations`` evenly spaced, the last one ``steps``."""
+    if evaluations <= 0:
+        return set()
+    return {math.ceil(steps * (k + 1) / evaluations) for k in range(evaluations)}
 
 
 def batches_per_epoch(n: int, batch_size: int) -> int:
@@ -118,14 +145,30 @@ def _indices(step: int, n: int, batch: int, seed: int) -> torch.Tensor:
 def train(model: nn.Module, optimizer: torch.optim.Optimizer, data: TensorData, cfg: LoopConfig,
           loss_fn: Callable[[int, torch.Tensor, torch.Tensor], tuple[torch.Tensor, dict[str, float]]],
           scheduler: Callable[[int], float] | None = None, extra_state: Callable[[], dict] | None = None,
-          restore_extra: Callable[[dict], None] | None = None, stop_after: int | None = None) -> LoopResult:
+          restore_extra: Callable[[dict], None] | None = None, stop_after: int | None = None,
+          validate: Callable[[], float] | None = None, eligible: Callable[[int], bool] | None = None) -> LoopResult:
     """Run ``cfg.steps`` optimiser steps of ``loss_fn(step, x, y) -> (loss, metrics)``, resuming if possible.
 
     ``scheduler(step)`` returns the learning-rate multiplier of a step. ``stop_after`` ends early after that many
-    steps (tests use it to simulate a kill).
+    steps (tests use it to simulate a kill). ``validate()`` scores the model as it is (validation accuracy, higher
+    is better); ``eligible(step)`` says whether the model after ``step`` steps may be selected (default: all).
     """
     rank, size = world()
     start, history = 0, []
+    validation: list[dict[str, float]] = []
+    best: dict[str, Any] = {"step": None, "score": -math.inf, "state": None}
+    eligible = eligible or (lambda step: True)
+    at = evaluation_steps(cfg.steps, cfg.evaluations) if validate is not None else set()
+
+    def score(step: int) -> None:
+        acc = float(validate())
+        validation.append({"step": step, "val_accuracy": acc})
+        # ties go to the later step: as good on validation, and further along the stage's recipe
+        if eligible(step) and acc >= best["score"]:
+            best.update(step=step, score=acc, state={k: v.detach().clone() for k, v in model.state_dict().items()})
+        log.info("%s: validation accuracy %.4f after %d steps%s", cfg.desc, acc, step,
+                 "" if eligible(step) else " (not eligible for selection)")
+
     base_lrs = [g["lr"] for g in optimizer.param_groups]
     if cfg.checkpoint.is_file():
         state = load_tensors(cfg.checkpoint)
@@ -136,7 +179,12 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data: TensorData, 
         if restore_extra is not None:
             restore_extra(state.get("extra", {}))
         base_lrs = list(state.get("base_lrs", base_lrs))
+        validation = list(state.get("validation", []))
+        if state.get("best") is not None:
+            best.update(state["best"])
         log.info("%s: resuming from step %d (%s)", cfg.desc, start, cfg.checkpoint)
+    elif validate is not None:
+        score(0)
     params = [p for p in model.parameters() if p.requires_grad]
     bar = tqdm(total=cfg.steps, initial=start, desc=cfg.desc, disable=rank != 0 or os.environ.get("CORDSNET_NO_TQDM"),
                mininterval=2.0, dynamic_ncols=True)
@@ -177,17 +225,20 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data: TensorData, 
                        "lr": optimizer.param_groups[0]["lr"]}
             if step % cfg.log_every == 0 or step == cfg.steps:
                 history.append(metrics)
+            if step in at:
+                score(step)
             bar.update(1)
             bar.set_postfix({k: f"{v:.3g}" for k, v in metrics.items() if k in ("loss", "acc", "mse", "slope")})
             if rank == 0 and (step % cfg.checkpoint_every == 0 or step == cfg.steps):
                 state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
-                         "history": history, "base_lrs": base_lrs,
+                         "history": history, "base_lrs": base_lrs, "validation": validation,
+                         "best": best if best["state"] is not None else None,
                          "extra": extra_state() if extra_state else {}}
                 save_tensors(cfg.checkpoint, state)
                 last_good = step
     finally:
         bar.close()
-    return LoopResult(step, history)
+    return LoopResult(step, history, validation, best["step"], best["state"])
 
 
 def warmup_rounds_schedule(total: int, rounds: list[float], warmup_steps: int) -> Callable[[int], float]:

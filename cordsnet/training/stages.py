@@ -16,6 +16,12 @@ resumable state while it runs). The stages trained in time (s3-s5 and both contr
 :func:`_train_in_time`, with the model's way of running the protocol as its only difference. Budgets are counted in
 simulated image-steps: one image simulated for one time step (the warm-up, shared by a batch, counts once per
 batch).
+
+Selection: every stage is scored on the validation split (``data.validation``, held out of the training data) when
+it starts and ``training.validation_evaluations`` times while it trains, and keeps its best state (annealing: its
+best ReLU state). Its metrics record ``val_accuracy_start`` (the predecessor's model as this stage receives it),
+``val_accuracy`` (the state kept), ``selected_step`` and the whole ``validation`` curve; the test split gives only
+``test_accuracy``, of the state kept.
 """
 
 from __future__ import annotations
@@ -93,9 +99,14 @@ def _optimizer(params, stage: dict[str, Any]) -> torch.optim.Optimizer:
 
 def stage_settings(cfg: dict[str, Any], stage: str) -> dict[str, Any]:
     """The optimiser settings of ``stage``: its own ``training.<stage>``, or ``training.controls`` for the controls
-    (one epoch's worth of settings, AdamW; their step count comes from the method's budget)."""
+    (one epoch's worth of settings, AdamW, ``lr_<control>`` over ``lr`` where set; their step count comes from the
+    method's budget)."""
     if stage in CONTROLS:
-        return with_stage_defaults({"epochs": 1, "optimizer": "adamw", **cfg["training"]["controls"]})
+        controls = dict(cfg["training"]["controls"])
+        own = controls.pop(f"lr_{stage}", None)
+        controls = {k: v for k, v in controls.items() if not k.startswith("lr_")}
+        return with_stage_defaults({"epochs": 1, "optimizer": "adamw", **controls,
+                                    **({"lr": own} if own is not None else {})})
     if stage == "fold":  # exact arithmetic, nothing trained
         return {}
     return cfg["training"][stage]
@@ -151,18 +162,28 @@ class StageContext:
     def test_data(self):
         return load_split(self.dataset, "test", self.cfg["data"], self.cfg["paths"]["data"])
 
+    def val_data(self):
+        return load_split(self.dataset, "val", self.cfg["data"], self.cfg["paths"]["data"])
+
     def loop(self, steps: int) -> LoopConfig:
         st = self.settings
         return LoopConfig(steps=steps, batch_size=st["batch_size"], seed=self.cfg["run"]["seed"],
                           checkpoint=self.layout.train_state(self.dataset, self.depth, self.stage),
                           checkpoint_every=self.cfg["training"]["checkpoint_every"], grad_clip=st["grad_clip"],
-                          desc=self.desc, device=device_for(self.cfg))
+                          desc=self.desc, device=device_for(self.cfg),
+                          evaluations=self.cfg["training"]["validation_evaluations"])
+
+    def predecessor_metrics(self) -> dict[str, Any]:
+        path = self.layout.metrics(self.dataset, self.depth, PREVIOUS[self.stage])
+        if not path.is_file():
+            raise FileNotFoundError(f"stage '{self.stage}' needs {path}: run stage '{PREVIOUS[self.stage]}' first")
+        return json.loads(path.read_text())
 
     def metrics(self, **values) -> dict[str, Any]:
         cfg = self.cfg
         read = stage_config(cfg, self.stage)  # what the stage reads, as its rule passes it
         slice_ = {"model": cfg["model"], "training": read["training"],
-                  "data": {k: cfg["data"][k] for k in ("image_size", "augmentation")}}
+                  "data": {k: cfg["data"][k] for k in ("image_size", "augmentation", "validation")}}
         if "simulation" in read:
             slice_["simulation"] = read["simulation"]
         return {"stage": self.stage, "dataset": self.dataset, "depth": self.depth, "scale": cfg["run"]["scale"],
@@ -184,9 +205,18 @@ class StageContext:
 def _data_record(cfg: dict[str, Any], dataset: str) -> dict[str, Any]:
     manifest = read_manifest(cfg["paths"]["data"], dataset)
     src = manifest["source"]
+    val = manifest["validation"]
     return {"dataset": dataset, "source_kind": src["kind"], "location": src["location"], "real": src["real"],
             "subset": src.get("subset"), "synthetic": manifest["synthetic"],
-            "train_n": manifest["splits"]["train"]["n"], "test_n": manifest["splits"]["test"]["n"]}
+            "train_n": val["train_n"], "val_n": val["n"], "val_seed": val["seed"],
+            "val_indices_sha256": val["indices_sha256"], "test_n": manifest["splits"]["test"]["n"]}
+
+
+def selection_metrics(res, val_images: int) -> dict[str, Any]:
+    """What a stage's metrics say about its validation scores and the state it kept."""
+    return {"val_accuracy_start": res.start_accuracy, "val_accuracy": res.best_accuracy,
+            "selected_step": res.best_step, "validation": res.validation, "val_images": val_images,
+            "selection": "best validation accuracy among the evaluated states (ties: the later)"}
 
 
 def run_stage(stage: str, cfg: dict[str, Any], dataset: str, depth: int, stop_after: int | None = None
@@ -224,12 +254,16 @@ def _stage_cnn(ctx: StageContext) -> dict[str, Any] | None:
         logits = model(x)
         return ce(logits, y), {"acc": float((logits.argmax(1) == y).float().mean())}
 
-    res = train(model, opt, data, ctx.loop(steps), loss_fn, sched, stop_after=ctx.stop_after)
+    val, bs = ctx.val_data(), cfg["training"]["eval_batch_size"]
+    res = train(model, opt, data, ctx.loop(steps), loss_fn, sched, stop_after=ctx.stop_after,
+                validate=lambda: evaluate_cnn(model, val, bs))
     if res.steps < steps:
         return None
+    model.load_state_dict(res.best_state)
     model.eval()
-    acc = evaluate_cnn(model, ctx.test_data(), cfg["training"]["eval_batch_size"])
-    metrics = ctx.metrics(test_accuracy=acc, steps=steps, image_steps=steps * st["batch_size"], history=res.history,
+    acc = evaluate_cnn(model, ctx.test_data(), bs)
+    metrics = ctx.metrics(test_accuracy=acc, **selection_metrics(res, len(val)), steps=steps,
+                          image_steps=steps * st["batch_size"], history=res.history,
                           params=sum(p.numel() for p in model.parameters()))
     return ctx.final({"model": model.state_dict()}, metrics)
 
@@ -250,8 +284,13 @@ def _stage_fold(ctx: StageContext) -> dict[str, Any] | None:
     area_err = [float((p - q).abs().max() / p.abs().max()) for p, q in zip(pre_bn, pre_f, strict=True)]
     if err > 1e-4:
         raise RuntimeError(f"batch-norm folding is not exact: max relative logit difference {err:.2e}")
-    acc = evaluate_cnn(folded, test, ctx.cfg["training"]["eval_batch_size"])
-    metrics = ctx.metrics(folding_max_rel_error=err, area_max_rel_error=area_err, test_accuracy=acc, image_steps=0)
+    bs = ctx.cfg["training"]["eval_batch_size"]
+    acc = evaluate_cnn(folded, test, bs)
+    val = ctx.val_data()
+    val_acc = evaluate_cnn(folded, val, bs)
+    start = ctx.predecessor_metrics()["val_accuracy"]
+    metrics = ctx.metrics(folding_max_rel_error=err, area_max_rel_error=area_err, test_accuracy=acc,
+                          val_accuracy_start=start, val_accuracy=val_acc, val_images=len(val), image_steps=0)
     return ctx.final({"model": folded.state_dict()}, metrics)
 
 
@@ -309,7 +348,8 @@ def _stage_init_linear(ctx: StageContext) -> dict[str, Any] | None:
             _, targets, _, drives = folded.features(x)
         total, pen_total, rel = 0.0, 0.0, []
         for i, (x_l, t_l) in enumerate(zip(drives, targets, strict=True)):
-            mse, pen = steady_state_loss(x_l, t_l, matcher.rec(i), matcher.biases[i], iters)
+            mse, pen = steady_state_loss(x_l, t_l, matcher.rec(i), matcher.biases[i], iters,
+                                         tr["contraction_iterations"])
             scale = t_l.var().clamp_min(1e-8)
             total = total + mse / scale + weight * pen
             pen_total += float(pen.detach())
@@ -320,10 +360,44 @@ def _stage_init_linear(ctx: StageContext) -> dict[str, Any] | None:
     if res.steps < steps:
         return None
     matcher.write_into(model)
-    ev = evaluate_recurrent(cordsnet_protocol(model, cfg["simulation"]), ctx.test_data(), cfg, model)
-    metrics = ctx.metrics(**ev, steps=steps, image_steps=steps * st["batch_size"] * iters, history=res.history,
-                          steady_state_rel_error=res.history[-1]["mse"] if res.history else None)
+    protocol = cordsnet_protocol(model, cfg["simulation"])
+    val = ctx.val_data()
+    val_acc = evaluate_recurrent(protocol, val, cfg, model, max_images=None)["test_accuracy"]
+    ev = evaluate_recurrent(protocol, ctx.test_data(), cfg, model)
+    errors = steady_state_errors(model, folded, val, cfg)
+    metrics = ctx.metrics(**ev, val_accuracy_start=ctx.predecessor_metrics()["val_accuracy"], val_accuracy=val_acc,
+                          val_images=len(val), steps=steps, image_steps=steps * st["batch_size"] * iters,
+                          history=res.history, fit_rel_error=res.history[-1]["mse"] if res.history else None,
+                          **errors)
     return ctx.final({"model": model.state_dict(), "nonlinearity": "identity"}, metrics)
+
+
+@torch.no_grad()
+def steady_state_errors(model: CordsNet, folded: FoldedCNN, val, cfg: dict[str, Any], images: int = 512
+                        ) -> dict[str, Any]:
+    """How well the linear RNN's states match the CNN's pre-activations, per area, on validation images: relative
+    squared error (mean squared difference / variance of the CNN's pre-activation) at the end of the stimulus
+    window and after four times as long (its steady state, in practice), with the configured target."""
+    sim = cfg["simulation"]
+    n = min(images, len(val))
+    x = torch.stack([val[i][0] for i in range(n)]).to(device_for(cfg))
+    _, targets, _, _ = folded.features(x)
+    window = sim["stimulus_steps"]
+    out = simulate(model, [(x, 4 * window)], spontaneous_steps=sim["spontaneous_steps"],
+                   record=list(range(model.depth)), record_steps=slice(window - 1, 4 * window, 3 * window))
+
+    def rel(states, t):
+        return [float(((states[i][t] - targets[i]) ** 2).mean() / targets[i].var().clamp_min(1e-12))
+                for i in range(model.depth)]
+
+    end, steady = rel(out.states, 0), rel(out.states, 1)
+    target = cfg["training"]["steady_state_target"]
+    if max(steady) > target:
+        log.warning("steady-state matching: relative error per area %s exceeds the target %s (%s)",
+                    [round(e, 3) for e in steady], target, "training.steady_state_target")
+    return {"steady_state_rel_error": steady, "window_end_rel_error": end, "steady_state_target": target,
+            "steady_state_within_target": max(steady) <= target, "steady_state_images": n,
+            "steady_state_steps": 4 * window}
 
 
 # -- the stages trained in time: s3-s5 and both controls --------------------------------------------------------
@@ -440,14 +514,28 @@ def _train_in_time(ctx: StageContext, job: TimeTraining) -> dict[str, Any] | Non
             if state.get("nonlinearity") == "prelu":
                 model.set_nonlinearity("prelu", state["slope"])
 
+    val = ctx.val_data()
+
+    def validate() -> float:
+        return evaluate_recurrent(job.protocol, val, cfg, model, max_images=None)["test_accuracy"]
+
+    # annealing: only states trained at the final slope (ReLU) may be kept
+    eligible = None if slope is None else (lambda step: step > 0 and slope(step - 1) == 0.0)
     res = train(model, opt, data, ctx.loop(steps), loss_fn, extra_state=extra, restore_extra=restore,
-                stop_after=ctx.stop_after)
+                stop_after=ctx.stop_after, validate=validate, eligible=eligible)
     if res.steps < steps:
         return None
     if slope is not None:
         model.set_nonlinearity("relu")
+    selection = selection_metrics(res, len(val))
+    if res.best_state is not None:
+        model.load_state_dict(res.best_state)
+    else:  # no evaluated state was eligible (annealing too short to reach slope 0 before its end): the final one
+        log.warning("%s: no validation-scored state was eligible; keeping the final (ReLU) state", ctx.desc)
+        selection.update(val_accuracy=validate(), selected_step=steps,
+                         selection="the final state (no evaluated state was eligible)")
     ev = evaluate_recurrent(job.protocol, ctx.test_data(), cfg, model)
-    metrics = ctx.metrics(**ev, steps=steps, image_steps=steps * per_batch, history=res.history,
+    metrics = ctx.metrics(**ev, **selection, steps=steps, image_steps=steps * per_batch, history=res.history,
                           **job.metrics_extra)
     state = {"model": model.state_dict(), **job.checkpoint_extra}
     if isinstance(model, CordsNet):
@@ -470,11 +558,17 @@ def _stage_linear_rnn(ctx: StageContext) -> dict[str, Any] | None:
 
 
 # -- s4 ---------------------------------------------------------------------------------------------------------
-def anneal_slope(total_steps: int, levels: int = 20) -> Callable[[int], float]:
-    """The shared PReLU slope: 0.95, 0.90, ..., 0 in ``levels`` equal parts of the stage (the code's schedule)."""
+def anneal_slope(total_steps: int, levels: int = 20, hold: float = 0.0) -> Callable[[int], float]:
+    """The shared PReLU slope: 0.95, 0.90, ..., 0 in ``levels`` equal parts of the first ``1 - hold`` of the stage
+    (the code's schedule), then 0 (ReLU) for the last ``hold`` of it.
+
+    The hold gives the stage ReLU states to select from: without it only the last level is ReLU, so the stage would
+    end on whatever its last few updates gave.
+    """
+    ramp = max(1, round(total_steps * (1.0 - hold)))
 
     def f(step: int) -> float:
-        level = min(levels, 1 + step * levels // max(total_steps, 1))
+        level = min(levels, 1 + step * levels // ramp)
         return max(0.0, 1.0 - level / levels)
 
     return f
@@ -482,8 +576,9 @@ def anneal_slope(total_steps: int, levels: int = 20) -> Callable[[int], float]:
 
 def _stage_anneal(ctx: StageContext) -> dict[str, Any] | None:
     model = _load_cordsnet(ctx, "prelu", 1.0)
+    hold = ctx.cfg["training"]["anneal_hold"]
     return _train_in_time(ctx, TimeTraining(model, _protocol(ctx, model), penalty=True,
-                                            slope_schedule=anneal_slope))
+                                            slope_schedule=lambda n: anneal_slope(n, hold=hold)))
 
 
 # -- s5 ---------------------------------------------------------------------------------------------------------

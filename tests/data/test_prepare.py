@@ -78,3 +78,51 @@ def test_light_augmentation_is_random_per_sample(digits_idx_dir, data_cfg, tmp_p
     for seed in range(4):
         torch.manual_seed(seed)
         assert torch.equal(test[3][0], plain)
+
+
+def test_validation_split_is_held_out_of_train_seeded_and_stated(digits_idx_dir, data_cfg, tmp_path,
+                                                                 no_local_installs):
+    """Train and validation partition the prepared training split; the manifest says which images, by checksum."""
+    from cordsnet.data.loading import indices_sha256, validation_indices
+
+    data_cfg["sources"]["mnist"] = str(digits_idx_dir)
+    data_cfg["validation"] = {"fraction": 0.1, "max_images": 100, "seed": 3}
+    manifest = prepare_dataset("mnist", data_cfg, tmp_path)
+    val_rec = manifest["validation"]
+    assert val_rec["n"] == 100 and val_rec["train_n"] == 1400 and val_rec["from"] == "train" and val_rec["seed"] == 3
+    idx = validation_indices(1500, data_cfg["validation"])
+    assert val_rec["indices_sha256"] == indices_sha256(idx)
+    train = load_split("mnist", "train", data_cfg, tmp_path)
+    val = load_split("mnist", "val", data_cfg, tmp_path)
+    assert len(train) == 1400 and len(val) == 100
+    from cordsnet.data.transforms import build_transform
+
+    full = torch.load(prepared_dir(tmp_path, "mnist") / "train.pt", weights_only=True)
+    rest = torch.ones(1500, dtype=torch.bool)
+    rest[idx] = False
+    to_tensor = build_transform("mnist", False, None, "none")
+    assert torch.equal(val.images, to_tensor(full["images"][idx])) and torch.equal(val.labels, full["labels"][idx])
+    assert torch.equal(train.images, to_tensor(full["images"][rest]))
+    # the same images whatever else changes; another seed picks others
+    assert torch.equal(validation_indices(1500, data_cfg["validation"]), idx)
+    assert not torch.equal(validation_indices(1500, dict(data_cfg["validation"], seed=4)), idx)
+
+
+def test_validation_images_are_not_in_the_training_data(digits_idx_dir, data_cfg, tmp_path, no_local_installs):
+    data_cfg["sources"]["mnist"] = str(digits_idx_dir)
+    prepare_dataset("mnist", data_cfg, tmp_path)
+    train = load_split("mnist", "train", data_cfg, tmp_path)
+    val = load_split("mnist", "val", data_cfg, tmp_path)
+    seen = {x.numpy().tobytes() for x in train.images}
+    assert len(train) + len(val) == 1500
+    assert sum(x.numpy().tobytes() in seen for x in val.images) <= 2  # the digits set holds a few exact duplicates
+
+
+def test_a_validation_setting_the_data_was_not_prepared_with_is_an_error(digits_idx_dir, data_cfg, tmp_path,
+                                                                        no_local_installs):
+    data_cfg["sources"]["mnist"] = str(digits_idx_dir)
+    prepare_dataset("mnist", data_cfg, tmp_path)
+    other = dict(data_cfg, validation=dict(data_cfg["validation"], seed=9))
+    with pytest.raises(ValueError, match="data.validation.*prepare-data --dataset mnist"):
+        load_split("mnist", "val", other, tmp_path)
+    assert len(load_split("mnist", "test", other, tmp_path)) == 297  # the test split does not depend on it

@@ -170,3 +170,15 @@ def test_a_warm_up_without_gradients_starts_from_its_detached_state():
     assert rel(l_eng, l_with) < 1e-6 and rel(l_eng, l_ref) < 1e-5
     assert rel(g_eng, g_ref) < 1e-5
     assert rel(g_eng, g_with) > 1e-4  # the warm-up's own gradient is left out
+
+
+def test_a_warm_up_without_gradients_after_an_inference_call_trains():
+    """A stage scores the model under inference_mode (caching its spontaneous state) before its first update; the
+    detached warm-up must not reuse those inference tensors (autograd refuses them)."""
+    m = model(2)
+    x = torch.randn(2, 1, 16, 16)
+    with torch.inference_mode():
+        simulate(m, [(x, 6)], spontaneous_steps=5)
+    assert m._spontaneous_cache is not None
+    g, _ = _grads(m, lambda: simulate(m, [(x, 6)], spontaneous_steps=5, warmup_grad=False).logits)
+    assert torch.isfinite(g).all() and g.abs().sum() > 0

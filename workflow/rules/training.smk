@@ -26,6 +26,8 @@ rule train_stage:
     benchmark:
         f"{BENCH}/train/{{dataset}}_R{{depth}}_{{stage}}.tsv"
     threads: THREADS
+    # deeper models first: their chains are the longest, so starting them first shortens the whole run
+    priority: lambda w: int(w.depth)
     resources:
         mem_mb=lambda w: 8000 if int(w.depth) >= 6 else 4000,
         runtime=lambda w: 60 if CFG["run"]["scale"] != "paper" else 2880,
