@@ -64,9 +64,6 @@ def table1_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-VERDICTS = ("gains", "keeps", "loses")
-
-
 def stage_noise(accuracy: float, images: int) -> float:
     """Two standard errors of a difference between two accuracies near ``accuracy`` on ``images`` images each:
     2 * sqrt(2 p (1 - p) / n) (binomial; conservative for the paired scores of one validation split)."""

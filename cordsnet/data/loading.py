@@ -88,15 +88,18 @@ def validation_record(n_train: int, val_cfg: dict[str, Any]) -> dict[str, Any]:
             "max_images": val_cfg["max_images"], "seed": val_cfg["seed"], "indices_sha256": indices_sha256(idx)}
 
 
-def _check_validation(name: str, manifest: dict[str, Any], val_cfg: dict[str, Any], data_root) -> None:
-    want = validation_record(manifest["splits"]["train"]["n"], val_cfg)
+def _validation_indices_checked(name: str, manifest: dict[str, Any], val_cfg: dict[str, Any], data_root
+                                ) -> torch.Tensor:
+    """The configuration's validation indices, after checking that the prepared dataset holds out the same ones."""
+    idx = validation_indices(manifest["splits"]["train"]["n"], val_cfg)
     have = manifest.get("validation")
-    if have is None or have["indices_sha256"] != want["indices_sha256"]:
+    if have is None or have["indices_sha256"] != indices_sha256(idx):
         path = Layout(data=data_root).manifest(name)
         raise ValueError(
             f"data.validation ({val_cfg}) selects other validation images than the prepared dataset '{name}' holds "
             f"out ({path}: {have and {k: have[k] for k in ('fraction', 'max_images', 'seed')}}); prepare it again: "
             f"`python -m cordsnet.cli prepare-data --dataset {name}` (or let Snakemake re-run its data rule)")
+    return idx
 
 
 def load_split(name: str, split: str, data_cfg: dict[str, Any], data_root: str | os.PathLike[str]) -> Dataset:
@@ -112,8 +115,7 @@ def load_split(name: str, split: str, data_cfg: dict[str, Any], data_root: str |
     stored = "test" if split == "test" else "train"
     keep = None
     if split != "test":
-        _check_validation(name, manifest, data_cfg["validation"], data_root)
-        val = validation_indices(manifest["splits"]["train"]["n"], data_cfg["validation"])
+        val = _validation_indices_checked(name, manifest, data_cfg["validation"], data_root)
         if split == "val":
             keep = val
         else:

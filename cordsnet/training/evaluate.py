@@ -45,14 +45,18 @@ def evaluate_cnn(model, test, batch: int = 256) -> float:
     return correct / total
 
 
+def validation_accuracy(protocol, val, cfg: dict[str, Any], model) -> float:
+    """Window accuracy of a recurrent model on the whole validation split (what every stage selects on)."""
+    return evaluate_recurrent(protocol, val, cfg, model, whole=True)["test_accuracy"]
+
+
 @torch.inference_mode()
-def evaluate_recurrent(protocol, test, cfg: dict[str, Any], model, max_images: int | None | str = "config"
-                       ) -> dict[str, Any]:
+def evaluate_recurrent(protocol, test, cfg: dict[str, Any], model, whole: bool = False) -> dict[str, Any]:
     """Window and per-step accuracy of a recurrent model run by ``protocol`` (see
-    :func:`cordsnet.training.stages.cordsnet_protocol`), on the configured evaluation subset of the test split
-    (``max_images="config"``) or on at most ``max_images`` images (None: all; the validation split)."""
+    :func:`cordsnet.training.stages.cordsnet_protocol`), on the configured evaluation subset of ``test``
+    (``training.eval_max_images``), or on all of it with ``whole``."""
     sim, tr = cfg["simulation"], cfg["training"]
-    idx = _subset(len(test), tr["eval_max_images"] if max_images == "config" else max_images)
+    idx = _subset(len(test), None if whole else tr["eval_max_images"])
     window = sim["readout_steps"]
     per_step = torch.zeros(sim["stimulus_steps"])
     correct = total = 0

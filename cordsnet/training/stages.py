@@ -47,7 +47,7 @@ from cordsnet.layout import Layout
 from cordsnet.models import CordsNet, CordsNetCNN
 from cordsnet.models.fcrnn import FCRNN, fcrnn_params, matched_hidden_size
 from cordsnet.provenance import record
-from cordsnet.training.evaluate import evaluate_cnn, evaluate_recurrent
+from cordsnet.training.evaluate import evaluate_cnn, evaluate_recurrent, validation_accuracy
 from cordsnet.training.fold import FoldedCNN, set_weight, transfer_to_cordsnet
 from cordsnet.training.graph import BUDGET_STAGES, CONTROLS, PREVIOUS, SIMULATED, STAGES, stage_config
 from cordsnet.training.loop import (
@@ -102,11 +102,11 @@ def stage_settings(cfg: dict[str, Any], stage: str) -> dict[str, Any]:
     (one epoch's worth of settings, AdamW, ``lr_<control>`` over ``lr`` where set; their step count comes from the
     method's budget)."""
     if stage in CONTROLS:
-        controls = dict(cfg["training"]["controls"])
-        own = controls.pop(f"lr_{stage}", None)
-        controls = {k: v for k, v in controls.items() if not k.startswith("lr_")}
-        return with_stage_defaults({"epochs": 1, "optimizer": "adamw", **controls,
-                                    **({"lr": own} if own is not None else {})})
+        controls = cfg["training"]["controls"]
+        settings = {k: v for k, v in controls.items() if k not in (f"lr_{c}" for c in CONTROLS)}
+        if controls[f"lr_{stage}"] is not None:
+            settings["lr"] = controls[f"lr_{stage}"]
+        return with_stage_defaults({"epochs": 1, "optimizer": "adamw", **settings})
     if stage == "fold":  # exact arithmetic, nothing trained
         return {}
     return cfg["training"][stage]
@@ -182,8 +182,7 @@ class StageContext:
     def metrics(self, **values) -> dict[str, Any]:
         cfg = self.cfg
         read = stage_config(cfg, self.stage)  # what the stage reads, as its rule passes it
-        slice_ = {"model": cfg["model"], "training": read["training"],
-                  "data": {k: cfg["data"][k] for k in ("image_size", "augmentation", "validation")}}
+        slice_ = {"model": cfg["model"], "training": read["training"], "data": read["data"]}
         if "simulation" in read:
             slice_["simulation"] = read["simulation"]
         return {"stage": self.stage, "dataset": self.dataset, "depth": self.depth, "scale": cfg["run"]["scale"],
@@ -362,7 +361,7 @@ def _stage_init_linear(ctx: StageContext) -> dict[str, Any] | None:
     matcher.write_into(model)
     protocol = cordsnet_protocol(model, cfg["simulation"])
     val = ctx.val_data()
-    val_acc = evaluate_recurrent(protocol, val, cfg, model, max_images=None)["test_accuracy"]
+    val_acc = validation_accuracy(protocol, val, cfg, model)
     ev = evaluate_recurrent(protocol, ctx.test_data(), cfg, model)
     errors = steady_state_errors(model, folded, val, cfg)
     metrics = ctx.metrics(**ev, val_accuracy_start=ctx.predecessor_metrics()["val_accuracy"], val_accuracy=val_acc,
@@ -517,7 +516,7 @@ def _train_in_time(ctx: StageContext, job: TimeTraining) -> dict[str, Any] | Non
     val = ctx.val_data()
 
     def validate() -> float:
-        return evaluate_recurrent(job.protocol, val, cfg, model, max_images=None)["test_accuracy"]
+        return validation_accuracy(job.protocol, val, cfg, model)
 
     # annealing: only states trained at the final slope (ReLU) may be kept
     eligible = None if slope is None else (lambda step: step > 0 and slope(step - 1) == 0.0)
