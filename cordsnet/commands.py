@@ -61,9 +61,9 @@ def _prepare(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
 
 
 def _add_train(p: argparse.ArgumentParser) -> None:
-    from cordsnet.training.graph import STAGES
+    from cordsnet.training.graph import ALL_STAGES
 
-    p.add_argument("--stage", required=True, choices=STAGES)
+    p.add_argument("--stage", required=True, choices=ALL_STAGES)
     p.add_argument("--dataset", required=True)
     p.add_argument("--depth", type=int, required=True, choices=[2, 4, 6, 8])
     p.add_argument("--distributed", action="store_true",

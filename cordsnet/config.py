@@ -111,6 +111,7 @@ def check_consistency(cfg: dict[str, Any]) -> None:
                 f"invalid configuration at 'simulation.penalty_steps': {sim['penalty_steps']} penalty steps do not "
                 f"fit in simulation.post_stimulus_steps = {sim['post_stimulus_steps']} (the spontaneous penalty reads "
                 "the last post-stimulus steps). Lower penalty_steps or raise post_stimulus_steps.")
+    _check_temporal(cfg)
     data = cfg.get("data")
     if data is not None:
         for name, where in data["sources"].items():
@@ -119,6 +120,42 @@ def check_consistency(cfg: dict[str, Any]) -> None:
                     f"invalid configuration at 'data.sources.{name}': {where} does not exist (relative paths are "
                     f"relative to the folder the workflow runs in, {Path.cwd()}). Fix the path, or set it to null "
                     "to use the known sources (docs/data.md); a missing path is never replaced by another copy.")
+
+
+def _check_temporal(cfg: dict[str, Any]) -> None:
+    """Windows and rows of the temporal analyses that must fit the simulation, the models and the datasets."""
+    from cordsnet.training.graph import early_readout_steps
+
+    sim, tr, t = cfg.get("simulation"), cfg.get("training"), cfg.get("temporal")
+    if sim is not None and tr is not None:
+        early = early_readout_steps(cfg)
+        if not sim["readout_steps"] <= early < sim["stimulus_steps"]:
+            raise ConfigError(
+                f"invalid configuration at 'training.early_readout_steps': {early}; the early readout window (the "
+                f"last simulation.readout_steps = {sim['readout_steps']} of it) must fit after onset and end before "
+                f"the standard window (simulation.stimulus_steps = {sim['stimulus_steps']}). Choose a value from "
+                f"{sim['readout_steps']} to {sim['stimulus_steps'] - 1}.")
+    if t is None:
+        return
+    if sim is not None:
+        if t["hold_steps"] < sim["stimulus_steps"]:
+            raise ConfigError(
+                f"invalid configuration at 'temporal.hold_steps': {t['hold_steps']} is shorter than the trained "
+                f"window (simulation.stimulus_steps = {sim['stimulus_steps']}); Fig 4B simulates well past it: "
+                f"use several times {sim['stimulus_steps']}.")
+        if max(t["feature_map_steps"]) > t["hold_steps"]:
+            raise ConfigError(f"invalid configuration at 'temporal.feature_map_steps': {max(t['feature_map_steps'])} "
+                              f"is past temporal.hold_steps = {t['hold_steps']}; lower it")
+    model = cfg.get("model")
+    if model is not None and t["solution_depth"] is not None and t["solution_depth"] not in model["depths"]:
+        raise ConfigError(
+            f"invalid configuration at 'temporal.solution_depth': {t['solution_depth']} is not among model.depths "
+            f"{model['depths']}; Fig 4B-C analyse a trained model: choose one of {model['depths']}.")
+    data = cfg.get("data")
+    if data is not None and t["solution_dataset"] is not None and t["solution_dataset"] not in data["datasets"]:
+        raise ConfigError(
+            f"invalid configuration at 'temporal.solution_dataset': {t['solution_dataset']!r} is not among "
+            f"data.datasets {data['datasets']}; choose one of them, or null for the first.")
 
 
 def load_config(source: str | os.PathLike[str] | dict[str, Any], partial: bool = False) -> dict[str, Any]:

@@ -132,6 +132,7 @@ def make_tiny_cfg(root: Path, digits_idx_dir: Path) -> dict:
     cfg["training"]["checkpoint_every"] = 2
     cfg["training"]["anneal_hold"] = 0.25
     cfg["training"]["eval_max_images"] = 40
+    cfg["training"]["early_readout_steps"] = 4
     cfg["training"]["controls"] = {"lr": 1e-3, "batch_size": 16}
     cfg = validate_config(cfg)
     if not Layout.from_config(cfg).manifest("mnist").is_file():

@@ -27,7 +27,8 @@ def test_help_lists_every_command(capsys):
     assert exc.value.code == 0
     out = capsys.readouterr().out
     assert set(COMMANDS) == {"prepare-data", "compute-table", "dynamics-eigs", "dynamics-singular-values",
-                             "dynamics-regimes", "train", "table1", "workflow-summary"}
+                             "dynamics-regimes", "train", "table1", "workflow-summary", "temporal-noise",
+                             "temporal-sequences", "temporal-solutions", "temporal-tables"}
     assert all(name in out for name in COMMANDS)
 
 

@@ -168,6 +168,29 @@ def test_cross_field_faults_are_caught_at_load_naming_the_key(mutate, path, word
         validate_config({k: cfg[k] for k in ("run", "data", "simulation")}, partial=True)
 
 
+@pytest.mark.parametrize(
+    "mutate, path, words",
+    [
+        (lambda c: c["training"].update(early_readout_steps=50), "training.early_readout_steps",
+         "Choose a value from 10 to 49"),
+        (lambda c: c["training"].update(early_readout_steps=5), "training.early_readout_steps", "must fit"),
+        (lambda c: c["temporal"].update(hold_steps=30), "temporal.hold_steps", "shorter than the trained window"),
+        (lambda c: c["temporal"].update(solution_depth=8), "temporal.solution_depth", "not among model.depths"),
+        (lambda c: c["temporal"].update(solution_dataset="cifar10"), "temporal.solution_dataset",
+         "not among data.datasets"),
+        (lambda c: c["temporal"].update(noise_levels=[0.5, -1.0]), "temporal.noise_levels.1", "minimum"),
+        (lambda c: c["temporal"].update(sequence=[]), "temporal.sequence", "should be non-empty"),
+        (lambda c: c["temporal"].update(sequence=["A", "gap"]), "temporal.sequence.1", "does not match"),
+    ],
+)
+def test_temporal_faults_are_caught_at_load_naming_the_key(mutate, path, words):
+    cfg = _base()
+    mutate(cfg)
+    with pytest.raises(ConfigError) as err:
+        validate_config(cfg)
+    assert f"'{path}'" in str(err.value) and words in str(err.value)
+
+
 def test_the_workflow_refuses_a_readout_window_longer_than_the_stimulus(tmp_path):
     import subprocess
     import sys

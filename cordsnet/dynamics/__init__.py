@@ -8,13 +8,23 @@
 """
 
 from cordsnet.dynamics.eigen import arnoldi, arpack_eigs, power_iteration
-from cordsnet.dynamics.operators import ConvOperator, JacobianOperator, area_jacobian, as_linear_operator, dense_matrix
+from cordsnet.dynamics.operators import (
+    ConvOperator,
+    EulerStepOperator,
+    JacobianOperator,
+    StepJacobianOperator,
+    area_jacobian,
+    as_linear_operator,
+    dense_matrix,
+)
 from cordsnet.dynamics.spectra import circular_singular_values, scale_to_radius, singular_values_vs_kernel
 from cordsnet.dynamics.trajectories import project_trajectories, simulate_trajectories
 
 __all__ = [
     "ConvOperator",
+    "EulerStepOperator",
     "JacobianOperator",
+    "StepJacobianOperator",
     "area_jacobian",
     "arnoldi",
     "arpack_eigs",

@@ -6,6 +6,8 @@ forming the matrix, as torch functions (batched over vectors, any device) and as
 ARPACK). ``dense_matrix`` materialises one for small maps, as the ground truth in tests.
 
 The Jacobian of tau dr/dt = -r + phi(W r + b + F u) at a state is J = (-I + D W) / tau, D = diag(phi'(W r + b + F u)).
+:class:`StepJacobianOperator` linearises one Euler step of the whole network (every area and the connections
+between them), by forward-mode differentiation of the model's own equation.
 """
 
 from __future__ import annotations
@@ -94,7 +96,67 @@ def area_jacobian(model, area: int, states: list[torch.Tensor], stimulus: torch.
     return JacobianOperator(op, d[0], tau)
 
 
-def as_linear_operator(op: ConvOperator | JacobianOperator) -> LinearOperator:
+class EulerStepOperator:
+    """The Jacobian of one Euler step of a continuous-time Jacobian ``op`` (tau = 1): M = I + alpha J.
+
+    Its eigenvalues mu = 1 + alpha lambda are the per-step multipliers, so the largest |mu| is the slowest mode
+    (the direction a trajectory returns along last), which power iteration finds; the largest |lambda| of J itself
+    would be the fastest-decaying one.
+    """
+
+    def __init__(self, op: JacobianOperator, alpha: float):
+        self.op, self.alpha = op, float(alpha)
+        self.n, self.shape, self.dtype, self.device = op.n, op.shape, op.dtype, op.device
+
+    def matvec(self, v: torch.Tensor) -> torch.Tensor:
+        v = v.to(self.device, self.dtype)
+        return v + self.alpha * self.op.matvec(v)
+
+
+class StepJacobianOperator:
+    """The Jacobian of one Euler step of the whole network, d r_{t+1} / d r_t, at a state (batch 1), matrix-free.
+
+    r_{t+1} = (1 - alpha) r_t + alpha phi(pre(r_t)) over all areas at once, with pre the model's own
+    :meth:`~cordsnet.models.CordsNet.preactivation` (feedforward input through the relu of the lower areas, skip
+    connections, the image shown): products are forward-mode derivatives (``torch.func.jvp``) of exactly the
+    simulated equation, in float64. Its eigenvalues are the multipliers of the discrete-time map: all inside the
+    unit circle at a fixed point means it is locally stable (the continuous-time eigenvalues are (mu - 1) / alpha).
+    """
+
+    def __init__(self, model, states: list[torch.Tensor], stimulus: torch.Tensor | None = None):
+        import copy
+
+        self.model = copy.deepcopy(model).double().eval()
+        self.shapes = [tuple(r.shape[1:]) for r in states]
+        self.sizes = [int(np.prod(sh)) for sh in self.shapes]
+        self.n = sum(self.sizes)
+        self.shape = (self.n, self.n)
+        self.dtype = torch.float64
+        self.device = next(self.model.parameters()).device
+        with torch.no_grad():
+            self.s = self.model.stem(stimulus.double()) if stimulus is not None else None
+        self.x0 = torch.cat([r.detach().double().reshape(-1) for r in states]).to(self.device)
+
+    def unflatten(self, flat: torch.Tensor) -> list[torch.Tensor]:
+        return [p.reshape(1, *sh) for p, sh in zip(flat.split(self.sizes), self.shapes, strict=True)]
+
+    def step(self, flat: torch.Tensor) -> torch.Tensor:
+        """One Euler step of the flattened state of every area."""
+        m, a = self.model, self.model.alpha
+        states = self.unflatten(flat)
+        new = [(1 - a) * r + a * m.phi(m.preactivation(i, states, self.s)) for i, r in enumerate(states)]
+        return torch.cat([r.reshape(-1) for r in new])
+
+    def matvec(self, v: torch.Tensor) -> torch.Tensor:
+        """Batched: (k x n) or (n,) -> same shape."""
+        single = v.ndim == 1
+        rows = v.reshape(-1, self.n).to(self.device, self.dtype)
+        with torch.no_grad():
+            out = torch.stack([torch.func.jvp(self.step, (self.x0,), (row,))[1] for row in rows])
+        return out[0] if single else out
+
+
+def as_linear_operator(op: ConvOperator | JacobianOperator | StepJacobianOperator) -> LinearOperator:
     """A scipy ``LinearOperator`` (float64) for ARPACK and friends."""
 
     def mv(x: np.ndarray) -> np.ndarray:
@@ -112,7 +174,7 @@ def as_linear_operator(op: ConvOperator | JacobianOperator) -> LinearOperator:
     return LinearOperator(op.shape, matvec=mv, matmat=mm, dtype=np.float64)
 
 
-def dense_matrix(op: ConvOperator | JacobianOperator, max_n: int = 20000) -> torch.Tensor:
+def dense_matrix(op: ConvOperator | JacobianOperator | StepJacobianOperator, max_n: int = 20000) -> torch.Tensor:
     """Materialise the operator (column j = A e_j). Only for small maps: the ground truth in tests."""
     if op.n > max_n:
         raise ValueError(f"{op.n} units is too large to materialise (limit {max_n}); use the matrix-free methods")

@@ -1,14 +1,25 @@
 """The stage graph of the staged training (no torch import, so the Snakefile can read it in milliseconds).
 
     cnn -> fold -> init_linear -> linear_rnn -> anneal -> finetune -> {direct, fcrnn}
+                                                         anneal -> {rcnn, early_readout}
+
+The last two are not Table 1's: they are the trained models of the temporal analyses (Fig 3B-D, Fig 4B), each the
+fine-tuning stage with one thing changed, so that a difference between them and the fine-tuned CordsNet is that
+thing alone.
 """
 
 from __future__ import annotations
 
 STAGES = ("cnn", "fold", "init_linear", "linear_rnn", "anneal", "finetune", "direct", "fcrnn")
 PREVIOUS = {"fold": "cnn", "init_linear": "fold", "linear_rnn": "init_linear", "anneal": "linear_rnn",
-            "finetune": "anneal", "direct": "finetune", "fcrnn": "finetune"}
+            "finetune": "anneal", "direct": "finetune", "fcrnn": "finetune", "rcnn": "anneal",
+            "early_readout": "anneal"}
 """Which stage's outputs a stage reads (the controls read the finetune metrics only for its budget)."""
+ANALYSIS_STAGES = ("rcnn", "early_readout")
+"""Trained for the temporal analyses, from the annealed model with the fine-tuning stage's settings and budget:
+``rcnn`` the discrete-time recurrent CNN (alpha = 1, Fig 3B-D), ``early_readout`` CordsNet read out early after
+onset (``training.early_readout_steps``, Fig 4B)."""
+ALL_STAGES = STAGES + ANALYSIS_STAGES
 BUDGET_STAGES = ("init_linear", "linear_rnn", "anneal", "finetune")
 """The stages whose simulated image-steps make up the controls' training budget."""
 CONTROLS = ("direct", "fcrnn")
@@ -28,10 +39,34 @@ STAGE_TRAINING_KEYS: dict[str, tuple[str, ...]] = {
     "finetune": ("finetune",) + _PENALTY + _IN_TIME + _SHARED,
     "direct": ("controls",) + _PENALTY + _IN_TIME + _SHARED,
     "fcrnn": ("controls",) + _PENALTY + _IN_TIME + _SHARED,
+    "rcnn": ("finetune",) + _PENALTY + _IN_TIME + _SHARED,
+    "early_readout": ("finetune", "early_readout_steps") + _PENALTY + _IN_TIME + _SHARED,
 }
 """The keys of the ``training`` section each stage reads: a change of any other key does not re-run it."""
-SIMULATED = ("init_linear", "linear_rnn", "anneal", "finetune", "direct", "fcrnn")
+SIMULATED = ("init_linear", "linear_rnn", "anneal", "finetune", "direct", "fcrnn") + ANALYSIS_STAGES
 """Stages that simulate in time (and read the ``simulation`` section); the CNN and the folding do not."""
+
+
+def solution_row(cfg: dict) -> tuple[str, int]:
+    """The dataset and depth of Fig 4B-C (``temporal.solution_dataset``, by default the first dataset, and
+    ``temporal.solution_depth``, by default R4 when it is trained, else the deepest): the one row that trains the
+    early-readout model."""
+    t, depths = cfg["temporal"], cfg["model"]["depths"]
+    depth = t["solution_depth"] or (4 if 4 in depths else max(depths))
+    return t["solution_dataset"] or cfg["data"]["datasets"][0], depth
+
+
+def early_readout_steps(cfg: dict) -> int:
+    """``training.early_readout_steps``, by default 40% of the stimulus window (at least the readout window)."""
+    sim, value = cfg["simulation"], cfg["training"]["early_readout_steps"]
+    return value if value is not None else max(sim["readout_steps"], round(0.4 * sim["stimulus_steps"]))
+
+
+def analysis_models(cfg: dict) -> list[tuple[str, int, str]]:
+    """(dataset, depth, stage) of every model the temporal analyses need beyond Table 1's: the RCNN of every row,
+    the early-readout model of the solution row."""
+    rows = [(d, n, "rcnn") for d in cfg["data"]["datasets"] for n in cfg["model"]["depths"]]
+    return rows + [(*solution_row(cfg), "early_readout")]
 
 
 def stage_config(cfg: dict, stage: str) -> dict:

@@ -8,6 +8,8 @@
     finetune     s5   ReLU model fine-tuned
     direct       --   control: CordsNet from random initialisation, same budget as s2..s5
     fcrnn        --   control: parameter-matched fully-connected RNN, same budget and protocol
+    rcnn         --   temporal analyses: s5 with alpha = 1 (the discrete-time recurrent CNN of Fig 3B-D)
+    early_readout --  temporal analyses: s5 read out early after onset (the transient solution of Fig 4B)
 
 :data:`STAGE_RUNNERS` maps each stage of :data:`~cordsnet.training.graph.STAGES` to its function. Each reads its
 predecessor's ``checkpoint.pt`` (:data:`~cordsnet.training.graph.PREVIOUS`) and writes its own ``checkpoint.pt``
@@ -49,7 +51,16 @@ from cordsnet.models.fcrnn import FCRNN, fcrnn_params, matched_hidden_size
 from cordsnet.provenance import record
 from cordsnet.training.evaluate import evaluate_cnn, evaluate_recurrent, validation_accuracy
 from cordsnet.training.fold import FoldedCNN, set_weight, transfer_to_cordsnet
-from cordsnet.training.graph import BUDGET_STAGES, CONTROLS, PREVIOUS, SIMULATED, STAGES, stage_config
+from cordsnet.training.graph import (
+    ALL_STAGES,
+    ANALYSIS_STAGES,
+    BUDGET_STAGES,
+    CONTROLS,
+    PREVIOUS,
+    SIMULATED,
+    early_readout_steps,
+    stage_config,
+)
 from cordsnet.training.loop import (
     LoopConfig,
     as_tensor_data,
@@ -109,6 +120,8 @@ def stage_settings(cfg: dict[str, Any], stage: str) -> dict[str, Any]:
         return with_stage_defaults({"epochs": 1, "optimizer": "adamw", **settings})
     if stage == "fold":  # exact arithmetic, nothing trained
         return {}
+    if stage in ANALYSIS_STAGES:  # the fine-tuning stage with one thing changed
+        return cfg["training"]["finetune"]
     return cfg["training"][stage]
 
 
@@ -222,7 +235,7 @@ def run_stage(stage: str, cfg: dict[str, Any], dataset: str, depth: int, stop_af
               ) -> dict[str, Any] | None:
     """Run one stage (resuming if it was interrupted). Returns its metrics, or None if stopped early."""
     if stage not in STAGE_RUNNERS:
-        raise ValueError(f"unknown stage '{stage}'; stages are {STAGES}")
+        raise ValueError(f"unknown stage '{stage}'; stages are {ALL_STAGES}")
     require_sections(cfg, ("run", "paths", "data", "model", "training") + (("simulation",) if stage in SIMULATED
                                                                            else ()), f"stage '{stage}'")
     torch.manual_seed(cfg["run"]["seed"])
@@ -629,6 +642,67 @@ def _stage_fcrnn(ctx: StageContext) -> dict[str, Any] | None:
                        **BUDGET_NOTE}))
 
 
+# -- trained models for the analyses ----------------------------------------------------------------------------
+def load_trained(cfg: dict[str, Any], dataset: str, depth: int, stage: str) -> nn.Module:
+    """The trained model of ``stage`` (dataset, depth) in evaluation mode, as its stage left it: the CNN (with batch
+    norm), the folded CNN, or a CordsNet with the stage's nonlinearity and alpha (the RCNN's 1). Analyses load models
+    here, so that a missing checkpoint is one error that names the file and how to make it."""
+    path = Layout.from_config(cfg).checkpoint(dataset, depth, stage)
+    if not path.is_file():
+        raise FileNotFoundError(f"the analysis needs the trained model {path}, which does not exist: train it with "
+                                f"`snakemake {path} --cores all --configfile <your config>` (or the whole workflow)")
+    state = load_tensors(path)
+    if stage == "cnn":
+        model: nn.Module = build_cnn(cfg, dataset, depth)
+    elif stage == "fold":
+        model = FoldedCNN(build_cnn(cfg, dataset, depth))
+    elif stage == "fcrnn":
+        raise ValueError("load_trained loads the convolutional models; build the FC-RNN with its checkpoint's hidden "
+                         "size (cordsnet.models.fcrnn.FCRNN)")
+    else:
+        model = build_cordsnet(cfg, dataset, depth, alpha=state.get("alpha", cfg["model"]["alpha"]))
+    model.load_state_dict(state["model"])
+    if isinstance(model, CordsNet):
+        kind = state.get("nonlinearity", "relu")
+        model.set_nonlinearity(kind, state.get("slope") if kind == "prelu" else None)
+    return model.eval()
+
+
+# -- the temporal analyses' models -------------------------------------------------------------------------------
+def _stage_rcnn(ctx: StageContext) -> dict[str, Any] | None:
+    """The discrete-time recurrent CNN (Fig 3B-D): the annealed model with alpha = 1, trained as s5 is.
+
+    Both it and the fine-tuned CordsNet start from the same annealed weights and get the same data, recipe and
+    budget, so what differs between them is alpha alone: every step replaces the state instead of relaxing towards
+    it. (The fixed points of r = relu(W r + b + F u) do not depend on alpha, so the annealed weights are a fair
+    start for both; their stability does.)
+    """
+    model = build_cordsnet(ctx.cfg, ctx.dataset, ctx.depth, alpha=1.0)
+    model.load_state_dict(ctx.load_predecessor()["model"])
+    model.set_nonlinearity("relu")
+    return _train_in_time(ctx, TimeTraining(model, _protocol(ctx, model), penalty=True,
+                                            checkpoint_extra={"alpha": 1.0},
+                                            metrics_extra={"alpha": 1.0, "start": "the annealed CordsNet"}))
+
+
+def early_readout_config(cfg: dict[str, Any]) -> dict[str, Any]:
+    """``cfg`` with the stimulus window of the early-readout model: its readout window (the last
+    ``simulation.readout_steps``) ends ``training.early_readout_steps`` after onset."""
+    sim = {**cfg["simulation"], "stimulus_steps": early_readout_steps(cfg)}
+    return {**cfg, "simulation": sim}
+
+
+def _stage_early_readout(ctx: StageContext) -> dict[str, Any] | None:
+    """CordsNet read out early (Fig 4B): s5 with the stimulus window ending at ``training.early_readout_steps``."""
+    early = StageContext(early_readout_config(ctx.cfg), ctx.dataset, ctx.depth, ctx.stage, ctx.stop_after)
+    model = _load_cordsnet(early, "relu")
+    sim = early.cfg["simulation"]
+    window = [sim["stimulus_steps"] - sim["readout_steps"], sim["stimulus_steps"]]
+    return _train_in_time(early, TimeTraining(model, _protocol(early, model), penalty=True,
+                                              checkpoint_extra={"readout_window": window},
+                                              metrics_extra={"readout_window": window}))
+
+
 STAGE_RUNNERS: dict[str, Callable[[StageContext], dict[str, Any] | None]] = {
     "cnn": _stage_cnn,
     "fold": _stage_fold,
@@ -638,5 +712,7 @@ STAGE_RUNNERS: dict[str, Callable[[StageContext], dict[str, Any] | None]] = {
     "finetune": _stage_finetune,
     "direct": _stage_direct,
     "fcrnn": _stage_fcrnn,
+    "rcnn": _stage_rcnn,
+    "early_readout": _stage_early_readout,
 }
-"""Stage name -> the function that runs it; the same names, in the same order, as the stage graph's STAGES."""
+"""Stage name -> the function that runs it; the same names, in the same order, as the stage graph's ALL_STAGES."""

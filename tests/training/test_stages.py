@@ -11,7 +11,7 @@ from cordsnet.io import load_tensors
 from cordsnet.layout import Layout
 from cordsnet.models.fcrnn import fcrnn_params, matched_hidden_size
 from cordsnet.training import STAGES, TrainingDivergedError, run_stage
-from cordsnet.training.graph import PREVIOUS
+from cordsnet.training.graph import ALL_STAGES, PREVIOUS
 from cordsnet.training.losses import ramp_loss, ramp_weights
 from cordsnet.training.stages import STAGE_RUNNERS, anneal_slope
 from tests.conftest import copy_stages
@@ -62,7 +62,45 @@ def test_fcrnn_parameter_match_within_5_percent():
 
 
 def test_every_stage_of_the_graph_has_a_runner():
-    assert tuple(STAGE_RUNNERS) == STAGES
+    assert tuple(STAGE_RUNNERS) == ALL_STAGES
+
+
+def test_the_temporal_models_train_from_the_annealed_model_and_feed_the_analyses(tiny_pipeline, tiny_cfg, tmp_path):
+    """rcnn (alpha = 1) and early_readout start from the annealed model and train as fine-tuning does; the temporal
+    analyses and their tables run on them end to end."""
+    from cordsnet.analyses.noise import noise_report
+    from cordsnet.analyses.temporal import sequences_report, solutions_report
+    from cordsnet.analyses.temporal_tables import temporal_tables
+    from cordsnet.training.stages import load_trained
+
+    cfg = tiny_cfg
+    copy_stages(tiny_pipeline, cfg, ["cnn", "fold", "init_linear", "linear_rnn", "anneal", "finetune"])
+    rcnn = run_stage("rcnn", cfg, "mnist", 2)
+    early = run_stage("early_readout", cfg, "mnist", 2)
+    assert rcnn["alpha"] == 1.0 and rcnn["steps"] == json.loads(
+        Layout.from_config(cfg).metrics("mnist", 2, "finetune").read_text())["steps"]
+    assert early["readout_window"] == [1, 4] and len(early["per_step_accuracy"]) == 4
+    assert load_trained(cfg, "mnist", 2, "rcnn").alpha == 1.0
+    assert load_trained(cfg, "mnist", 2, "finetune").alpha == cfg["model"]["alpha"]
+    L = Layout.from_config(cfg)
+    cfg["temporal"]["noise_images"] = cfg["training"]["eval_max_images"]  # then level 0 is Table 1's evaluation
+    noise_report(cfg, "mnist", 2).write(L.analysis("temporal", "noise_mnist_R2"))
+    sequences_report(cfg, "mnist", 2).write(L.analysis("temporal", "sequences_mnist_R2"))
+    solutions_report(cfg).write(L.analysis("temporal", "solutions"))
+    tables = temporal_tables(cfg)
+    assert {r["network"] for r in tables["sequences"].rows} == {"cordsnet", "cnn", "rcnn"}
+    assert {r["readout"] for r in tables["solutions"].rows} == {"late", "early"}
+    noise = json.loads(L.analysis("temporal", "noise_mnist_R2").read_text())
+    assert all(e == 0.0 for m in noise["models"].values() for e in m["activation_error"][0])
+    assert noise["models"]["cordsnet"]["accuracy"][0] == pytest.approx(
+        json.loads(L.metrics("mnist", 2, "finetune").read_text())["test_accuracy"])
+
+
+def test_an_analysis_without_its_model_names_the_checkpoint_and_the_fix(tiny_cfg):
+    from cordsnet.training.stages import load_trained
+
+    with pytest.raises(FileNotFoundError, match=r"rcnn/checkpoint.pt.*snakemake"):
+        load_trained(tiny_cfg, "mnist", 2, "rcnn")
 
 
 def test_pipeline_end_to_end_and_table1(tiny_pipeline):

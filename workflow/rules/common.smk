@@ -9,7 +9,16 @@ import sys
 from cordsnet.concerns import CONCERNS
 from cordsnet.config import config_slice, validate_config
 from cordsnet.layout import Layout
-from cordsnet.training.graph import BUDGET_STAGES, CONTROLS, PREVIOUS, STAGES, stage_config
+from cordsnet.training.graph import (
+    ALL_STAGES,
+    BUDGET_STAGES,
+    CONTROLS,
+    PREVIOUS,
+    STAGES,
+    analysis_models,
+    solution_row,
+    stage_config,
+)
 
 CFG = validate_config(config)
 L = Layout.from_config(CFG)
@@ -57,6 +66,11 @@ def stage_inputs(w):
 def all_metrics(stages=STAGES):
     return [str(L.metrics(d, n, s)) for d in CFG["data"]["datasets"] for n in CFG["model"]["depths"]
             for s in stages]
+
+
+def analysis_metrics():
+    """The metrics of the models trained for the temporal analyses (the RCNNs, the early-readout model)."""
+    return [str(L.metrics(d, n, s)) for d, n, s in analysis_models(CFG)]
 
 
 def figure_files(concern):

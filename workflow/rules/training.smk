@@ -5,9 +5,10 @@
 # Config: the `data`, `model`, `simulation` and `training` sections.
 
 
-rule training:
+rule training:  # Table 1's models and the temporal analyses' (every model lives in one tree, one DVC output)
     input:
         all_metrics(),
+        analysis_metrics(),
 
 
 rule train_stage:
@@ -17,7 +18,7 @@ rule train_stage:
         checkpoint=stage_path("{dataset}", "{depth}", "{stage}", "checkpoint.pt"),
         metrics=stage_path("{dataset}", "{depth}", "{stage}", "metrics.json"),
     wildcard_constraints:
-        stage="|".join(STAGES),
+        stage="|".join(ALL_STAGES),
     params:
         cfg=stage_cfg_json,
         module=train_module,

@@ -1,0 +1,122 @@
+# Temporal dynamics and noise robustness (Fig 3A-D, Fig 4B-C; claims C4, C5) on the trained models: the fine-tuned
+# CordsNet, its CNN counterpart and the discrete-time RCNN (stage rcnn) of every dataset and depth; the early-readout
+# model (stage early_readout) of the solution row. Those two models are trained by the training rules (their
+# stages are in cordsnet/training/graph.py), so that every model lives in one tree.
+# Library: cordsnet/analyses/noise.py, temporal.py, temporal_tables.py. Notebook: notebooks/temporal.ipynb.
+# Config: the `temporal` section (and training.early_readout_steps).
+
+TEMPORAL_ROWS = [(d, n) for d in CFG["data"]["datasets"] for n in CFG["model"]["depths"]]
+TEMPORAL_RESULTS = (
+    [str(L.analysis("temporal", f"{kind}_{d}_R{n}", ext)) for kind in ("noise", "sequences")
+     for d, n in TEMPORAL_ROWS for ext in ("json", "npz")]
+    + [str(L.analysis("temporal", "solutions", ext)) for ext in ("json", "npz")]
+)
+TEMPORAL_TABLES = [str(L.table(name, ext)) for name in ("noise_robustness", "noise_accuracy", "sequences",
+                                                         "solutions") for ext in ("csv", "md", "provenance.json")]
+TEMPORAL_STAGES = {"noise": ("finetune", "cnn", "rcnn"), "sequences": ("finetune", "cnn", "rcnn")}
+"""analysis -> the trained models it reads (cordsnet.analyses.noise.NOISE_MODELS, temporal.SEQUENCE_MODELS)"""
+
+
+def temporal_inputs(w):
+    return {"data": prepared(w.dataset),
+            "models": [str(L.checkpoint(w.dataset, w.depth, s)) for s in TEMPORAL_STAGES[w.kind]]}
+
+
+def solution_inputs(w):
+    dataset, depth = solution_row(CFG)
+    return {"data": prepared(dataset),
+            "models": [str(L.checkpoint(dataset, depth, s)) for s in ("finetune", "early_readout")]}
+
+
+rule temporal:  # results and tables only: `snakemake figures` draws them
+    input:
+        TEMPORAL_RESULTS,
+        TEMPORAL_TABLES,
+
+
+rule temporal_row:
+    input:
+        unpack(temporal_inputs),
+    output:
+        json=str(L.analysis("temporal", "{kind}_{dataset}_R{depth}")),
+        npz=str(L.analysis("temporal", "{kind}_{dataset}_R{depth}", "npz")),
+    wildcard_constraints:
+        kind="noise|sequences",
+    params:
+        cfg=cfg_json("temporal"),
+    log:
+        f"{LOGS}/temporal/{{kind}}_{{dataset}}_R{{depth}}.log",
+    benchmark:
+        f"{BENCH}/temporal/{{kind}}_{{dataset}}_R{{depth}}.tsv"
+    threads: THREADS
+    resources:
+        mem_mb=3000,
+        runtime=lambda w: 30 if CFG["run"]["scale"] != "paper" else 600,
+    shell:
+        "{CLI} temporal-{wildcards.kind} --config-json {params.cfg:q} --threads {threads} "
+        "--dataset {wildcards.dataset:q} --depth {wildcards.depth} --out {output.json:q} > {log:q} 2>&1"
+
+
+rule temporal_solutions:
+    input:
+        unpack(solution_inputs),
+    output:
+        json=str(L.analysis("temporal", "solutions")),
+        npz=str(L.analysis("temporal", "solutions", "npz")),
+    params:
+        cfg=cfg_json("temporal"),
+    log:
+        f"{LOGS}/temporal/solutions.log",
+    benchmark:
+        f"{BENCH}/temporal/solutions.tsv"
+    threads: THREADS
+    resources:
+        mem_mb=3000,
+        runtime=lambda w: 30 if CFG["run"]["scale"] != "paper" else 600,
+    shell:
+        "{CLI} temporal-solutions --config-json {params.cfg:q} --threads {threads} --out {output.json:q} > {log:q} 2>&1"
+
+
+rule temporal_tables:
+    input:
+        [f for f in TEMPORAL_RESULTS if f.endswith(".json")],
+    output:
+        TEMPORAL_TABLES,
+    params:
+        cfg=cfg_json("temporal"),
+        out_dir=str(L.results / "tables"),
+    log:
+        f"{LOGS}/temporal/tables.log",
+    benchmark:
+        f"{BENCH}/temporal/tables.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    shell:
+        "{CLI} temporal-tables --config-json {params.cfg:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
+
+
+rule temporal_figures:
+    input:
+        notebook=f"{workflow.basedir}/notebooks/temporal.ipynb",
+        results=TEMPORAL_RESULTS,
+        tables=TEMPORAL_TABLES,
+    output:
+        notebook=str(L.notebook("temporal")),
+        png=[report(str(L.figure(name, "png")), caption=f"../report/{name}.rst", category="Temporal")
+             for name in CONCERNS["temporal"].figures],
+        pdf=[str(L.figure(name, "pdf")) for name in CONCERNS["temporal"].figures],
+    params:
+        values=lambda w: json.dumps({"results": RESULTS, "datasets": CFG["data"]["datasets"],
+                                     "depths": CFG["model"]["depths"]}),
+    log:
+        f"{LOGS}/figures/temporal.log",
+    benchmark:
+        f"{BENCH}/figures/temporal.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        NOTEBOOK_SHELL
