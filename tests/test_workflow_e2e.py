@@ -80,6 +80,12 @@ def test_each_figure_lists_exactly_the_files_it_read(smoke_repo):
     for figure, report in (("eigenvalues", "eigs"), ("singular_values", "singular_values"), ("regimes", "regimes")):
         assert inputs(figure) == sorted([str(L.analysis("dynamics", report)),
                                          str(L.analysis("dynamics", report, "npz"))])
+    for figure, report in (("feature_map", "sequences_mnist_R2"), ("sequences", "sequences_mnist_R2"),
+                           ("solutions", "solutions"), ("autonomous", "solutions")):
+        assert inputs(figure) == sorted([str(L.analysis("temporal", report)),
+                                         str(L.analysis("temporal", report, "npz"))])
+    for figure in ("noise_activation_error", "noise_accuracy"):
+        assert inputs(figure) == [str(L.analysis("temporal", "noise_mnist_R2"))]
 
 
 @pytest.mark.slow
@@ -105,8 +111,10 @@ def test_a_stage_setting_re_plans_only_that_stage_and_what_reads_it(smoke_repo, 
     planned = run([str(BIN / "snakemake"), "-n", "--cores", "2", "--configfile", str(changed)], smoke_repo).stdout
     stages = sorted({line.split("stage=")[1].split(",")[0].strip() for line in planned.splitlines()
                      if "wildcards:" in line and "stage=" in line})
-    assert stages == ["direct", "fcrnn", "finetune"], planned[-3000:]
+    # the RCNN and the early-readout model are the fine-tuning stage with one thing changed: they read its settings
+    assert stages == ["direct", "early_readout", "fcrnn", "finetune", "rcnn"], planned[-3000:]
     assert "rule table1:" in planned and "rule compute_table:" not in planned
+    assert "rule temporal_row:" in planned and "rule temporal_solutions:" in planned
 
 
 @pytest.mark.slow

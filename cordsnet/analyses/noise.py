@@ -161,29 +161,29 @@ def noise_report(cfg: dict[str, Any], dataset: str, depth: int) -> Report:
             "c4": summary,
             "provenance": record({k: cfg[k] for k in ("model", "simulation", "temporal")}, seed=cfg["run"]["seed"],
                                  scale=cfg["run"]["scale"],
-                                 extra={"inputs": [str(_checkpoint(cfg, dataset, depth, s))
-                                                   for s in NOISE_MODELS.values()]})}
+                                 extra={"inputs": checkpoints_read(cfg, dataset, depth, NOISE_MODELS.values())})}
     arrays = {f"correct_{m}": c for m, c in sweep["correct"].items()}
     arrays.update({f"activation_error_{m}": e for m, e in sweep["activation_error"].items()})
     arrays["levels"] = np.asarray(sweep["levels"])
     return Report(data, arrays)
 
 
-def _checkpoint(cfg: dict[str, Any], dataset: str, depth: int, stage: str):
+def checkpoints_read(cfg: dict[str, Any], dataset: str, depth: int, stages) -> list[str]:
+    """The checkpoint files of ``stages`` that an analysis read (its provenance's inputs)."""
     from cordsnet.layout import Layout
 
-    return Layout.from_config(cfg).checkpoint(dataset, depth, stage)
+    return [str(Layout.from_config(cfg).checkpoint(dataset, depth, s)) for s in stages]
 
 
 def test_subset(cfg: dict[str, Any], dataset: str, n: int) -> tuple[torch.Tensor, torch.Tensor]:
     """The first ``n`` images of the seeded permutation of the test split that Table 1's recurrent models are
     scored on (so the noiseless accuracy here is Table 1's when ``n`` equals ``training.eval_max_images``)."""
     from cordsnet.data.loading import load_split
-    from cordsnet.training.evaluate import _subset
+    from cordsnet.training.evaluate import evaluation_indices
     from cordsnet.training.loop import as_tensor_data
 
     test = load_split(dataset, "test", cfg["data"], cfg["paths"]["data"])
-    idx = _subset(len(test), n)
+    idx = evaluation_indices(len(test), n)
     return as_tensor_data(test).batch(idx)
 
 

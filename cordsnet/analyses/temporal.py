@@ -165,7 +165,7 @@ def example_trace(models: dict[str, nn.Module], pattern: list[str], images: dict
 
 def sequences_report(cfg: dict[str, Any], dataset: str, depth: int) -> Report:
     """Fig 3A and 3B with C5's numbers for one dataset and depth, from the configuration's trained models."""
-    from cordsnet.analyses.noise import test_subset
+    from cordsnet.analyses.noise import checkpoints_read, test_subset
     from cordsnet.provenance import record
     from cordsnet.training.stages import load_trained
 
@@ -194,8 +194,7 @@ def sequences_report(cfg: dict[str, Any], dataset: str, depth: int) -> Report:
             "cnn_note": "the CNN has no time: its class is that of what is on screen, so it settles in 1 step",
             "provenance": record({k: cfg[k] for k in ("model", "simulation", "temporal")}, seed=cfg["run"]["seed"],
                                  scale=cfg["run"]["scale"],
-                                 extra={"inputs": [str(_checkpoint(cfg, dataset, depth, s))
-                                                   for s in SEQUENCE_MODELS.values()]})}
+                                 extra={"inputs": checkpoints_read(cfg, dataset, depth, SEQUENCE_MODELS.values())})}
     return Report(data, arrays)
 
 
@@ -284,7 +283,7 @@ def autonomous_trajectories(model: CordsNet, images: torch.Tensor, stimulus_step
 
 def solutions_report(cfg: dict[str, Any]) -> Report:
     """Fig 4B and 4C from the configuration's late- and early-readout models."""
-    from cordsnet.analyses.noise import test_subset
+    from cordsnet.analyses.noise import checkpoints_read, test_subset
     from cordsnet.provenance import record
     from cordsnet.training.graph import early_readout_steps, solution_row
     from cordsnet.training.stages import load_trained
@@ -340,15 +339,8 @@ def solutions_report(cfg: dict[str, Any]) -> Report:
     data["provenance"] = record({k: cfg[k] for k in ("model", "simulation", "temporal")} |
                                 {"training": {"early_readout_steps": ends["early"]}},
                                 seed=seed, scale=cfg["run"]["scale"],
-                                extra={"inputs": [str(_checkpoint(cfg, dataset, depth, s))
-                                                  for s in SOLUTION_MODELS.values()]})
+                                extra={"inputs": checkpoints_read(cfg, dataset, depth, SOLUTION_MODELS.values())})
     return Report(data, arrays)
-
-
-def _checkpoint(cfg: dict[str, Any], dataset: str, depth: int, stage: str):
-    from cordsnet.layout import Layout
-
-    return Layout.from_config(cfg).checkpoint(dataset, depth, stage)
 
 
 # -- commands (workflow/rules/temporal.smk) -----------------------------------------------------------------------

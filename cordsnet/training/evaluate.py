@@ -18,7 +18,8 @@ import torch
 from cordsnet.training.loop import as_tensor_data
 
 
-def _subset(n: int, max_images: int | None, seed: int = 0) -> torch.Tensor:
+def evaluation_indices(n: int, max_images: int | None, seed: int = 0) -> torch.Tensor:
+    """The fixed seeded subset of a split that recurrent models are scored on (sorted indices; all when None)."""
     if max_images is None or max_images >= n:
         return torch.arange(n)
     return torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:max_images].sort().values
@@ -56,7 +57,7 @@ def evaluate_recurrent(protocol, test, cfg: dict[str, Any], model, whole: bool =
     :func:`cordsnet.training.stages.cordsnet_protocol`), on the configured evaluation subset of ``test``
     (``training.eval_max_images``), or on all of it with ``whole``."""
     sim, tr = cfg["simulation"], cfg["training"]
-    idx = _subset(len(test), None if whole else tr["eval_max_images"])
+    idx = evaluation_indices(len(test), None if whole else tr["eval_max_images"])
     window = sim["readout_steps"]
     per_step = torch.zeros(sim["stimulus_steps"])
     correct = total = 0

@@ -681,8 +681,8 @@ def _stage_rcnn(ctx: StageContext) -> dict[str, Any] | None:
     model.load_state_dict(ctx.load_predecessor()["model"])
     model.set_nonlinearity("relu")
     return _train_in_time(ctx, TimeTraining(model, _protocol(ctx, model), penalty=True,
-                                            checkpoint_extra={"alpha": 1.0},
-                                            metrics_extra={"alpha": 1.0, "start": "the annealed CordsNet"}))
+                                            checkpoint_extra={"alpha": model.alpha},
+                                            metrics_extra={"alpha": model.alpha, "start": "the annealed CordsNet"}))
 
 
 def early_readout_config(cfg: dict[str, Any]) -> dict[str, Any]:
