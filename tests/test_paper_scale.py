@@ -33,6 +33,8 @@ def test_paper_configuration_runs_end_to_end_on_the_cpu(tmp_path, imagenet_dir):
     cfg["training"]["controls"] = {"batch_size": 4}
     cfg["training"]["checkpoint_every"] = 1
     cfg["training"]["eval_batch_size"] = 4
+    cfg["training"]["early_readout_steps"] = 2  # within the rehearsal's 3-step stimulus
+    cfg["temporal"]["solution_depth"] = None  # the rehearsal trains R2 only
     config = tmp_path / "paper-rehearsal.yaml"
     config.write_text(yaml.safe_dump(cfg))
 
