@@ -48,7 +48,7 @@ def _recurrent_run(model: CordsNet, x: torch.Tensor, level: float, sim: dict[str
 def _cnn_run(model: nn.Module, x: torch.Tensor, level: float,
              generator: torch.Generator) -> tuple[torch.Tensor, list[torch.Tensor]]:
     if level:
-        x = x + level * torch.randn(x.shape, generator=generator, dtype=x.dtype)
+        x = x + level * torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
     _, _, acts = model.features(x)
     return model.readout(_features(acts)), [a.unsqueeze(0) for a in acts]
 
@@ -75,16 +75,17 @@ def noise_sweep(models: dict[str, nn.Module], images: torch.Tensor, labels: torc
     out: dict[str, Any] = {"levels": levels, "correct": {}, "accuracy": {}, "activation_error": {}}
     for label, model in models.items():
         recurrent = isinstance(model, CordsNet)
+        dev = next(model.parameters()).device  # noise is drawn where the model runs (a GPU at paper scale)
         correct = np.zeros((len(images), len(levels)), dtype=bool)
         sse = var_sum = sq_sum = count = None
         for b, start in enumerate(range(0, len(images), batch_size)):
-            x, y = images[start: start + batch_size], labels[start: start + batch_size]
+            x, y = images[start: start + batch_size].to(dev), labels[start: start + batch_size].to(dev)
             ref = None
             for j, level in enumerate(levels):
-                gen = torch.Generator().manual_seed(seed + 7919 * b + 104729 * j)
+                gen = torch.Generator(device=dev).manual_seed(seed + 7919 * b + 104729 * j)
                 logits, acts = (_recurrent_run(model, x, level, sim, gen) if recurrent
                                 else _cnn_run(model, x, level, gen))
-                correct[start: start + len(y), j] = (logits.argmax(1) == y).numpy()
+                correct[start: start + len(y), j] = (logits.argmax(1) == y).cpu().numpy()
                 if ref is None:  # level 0: the noiseless activations
                     ref = acts
                     if sse is None:

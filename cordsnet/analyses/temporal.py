@@ -42,6 +42,11 @@ SOLUTION_MODELS = {"late": "finetune", "early": "early_readout"}
 BLANK = "blank"
 
 
+def _device(model: nn.Module) -> torch.device:
+    """Where ``model`` runs: its inputs go there, its outputs come back to the host for numpy."""
+    return next(model.parameters()).device
+
+
 # -- Fig 3A -------------------------------------------------------------------------------------------------------
 @torch.inference_mode()
 def feature_map_frames(model: CordsNet, image: torch.Tensor, area: int, steps: list[int],
@@ -49,9 +54,10 @@ def feature_map_frames(model: CordsNet, image: torch.Tensor, area: int, steps: l
     """Frames (len(steps) x H x W) of one channel of ``area`` at ``steps`` after onset (0: the spontaneous state
     just before it). Without ``channel``, the channel whose map moves most from the spontaneous state."""
     last = max(steps)
-    out = simulate(model, [(image[None], max(last, 1))], spontaneous_steps=spontaneous_steps, record=[area])
-    spont = out.spontaneous[area][0].float()
-    seq = torch.cat([spont[None], out.states[area][:, 0]])  # index k = k steps after onset
+    out = simulate(model, [(image[None].to(_device(model)), max(last, 1))], spontaneous_steps=spontaneous_steps,
+                   record=[area])
+    spont = out.spontaneous[area][0].float().cpu()
+    seq = torch.cat([spont[None], out.states[area][:, 0].cpu()])  # index k = k steps after onset
     if channel is None:
         channel = int((seq - spont).flatten(2).norm(dim=2).amax(0).argmax())
     return {"frames": seq[steps, channel].numpy(), "steps": list(steps), "channel": channel, "area": area}
@@ -102,10 +108,11 @@ def run_sequences(models: dict[str, nn.Module], images: torch.Tensor, labels: to
                   segment_steps: int, n: int, spontaneous_steps: int, seed: int = 0) -> dict[str, Any]:
     """Show ``n`` sequences of ``pattern`` to each model; C5's numbers per model and the class at every step."""
     picks = sequence_trials(labels, pattern, n, seed)
-    shown = {c: images[i] for c, i in picks.items()}
+    dev = _device(next(iter(models.values())))
+    shown = {c: images[i].to(dev) for c, i in picks.items()}
     truth = {c: labels[i].numpy() for c, i in picks.items()}
     schedule = sequence_schedule(pattern, shown, segment_steps)
-    blank_like = torch.zeros_like(images[:1])
+    blank_like = torch.zeros_like(images[:1]).to(dev)
     results: dict[str, Any] = {}
     for label, model in models.items():
         if isinstance(model, CordsNet):
@@ -117,7 +124,7 @@ def run_sequences(models: dict[str, nn.Module], images: torch.Tensor, labels: to
             per_segment = [model(blank_like).expand(n, -1) if p == BLANK else model(shown[p]) for p in pattern]
             logits = torch.cat([seg[None].expand(segment_steps, -1, -1) for seg in per_segment])
             spont_class = int(model(blank_like).argmax(1))
-        classes = logits.argmax(2).numpy()
+        classes = logits.argmax(2).cpu().numpy()
         segs = []
         for k, p in enumerate(pattern):
             seg = classes[k * segment_steps: (k + 1) * segment_steps]
@@ -143,6 +150,7 @@ def example_trace(models: dict[str, nn.Module], pattern: list[str], images: dict
     """One sequence (batch 1) through each model: per-area mean activity (steps x areas) and softmax (steps x
     classes); the CNN's as step functions of what is on screen."""
     out: dict[str, np.ndarray] = {}
+    images = {k: v.to(_device(next(iter(models.values())))) for k, v in images.items()}
     for label, model in models.items():
         if isinstance(model, CordsNet):
             res = simulate(model, sequence_schedule(pattern, images, segment_steps),
@@ -158,8 +166,8 @@ def example_trace(models: dict[str, nn.Module], pattern: list[str], images: dict
                 acts.append(torch.stack([t.flatten(1).mean(1)[0] for t in a])[None].expand(segment_steps, -1))
                 probs_l.append(model(x).softmax(1).expand(segment_steps, -1))
             act, probs = torch.cat(acts), torch.cat(probs_l)
-        out[f"activity_{label}"] = act.numpy()
-        out[f"softmax_{label}"] = probs.numpy()
+        out[f"activity_{label}"] = act.cpu().numpy()
+        out[f"softmax_{label}"] = probs.cpu().numpy()
     return out
 
 
@@ -214,22 +222,23 @@ def hold_analysis(model: CordsNet, images: torch.Tensor, labels: torch.Tensor, w
     drift = torch.zeros(model.depth)
     activity = torch.zeros(hold_steps, model.depth)
     first: dict[str, list[torch.Tensor]] = {}
+    dev = _device(model)
     for start in range(0, len(images), batch_size):
-        x, y = images[start: start + batch_size], labels[start: start + batch_size]
+        x, y = images[start: start + batch_size].to(dev), labels[start: start + batch_size].to(dev)
         out = simulate(model, [(x, hold_steps)], spontaneous_steps=spontaneous_steps,
                        record=list(range(model.depth)))
         lg = out.logits
         win = lg[window_end - readout_steps: window_end].mean(0).argmax(1)
         end = lg[-readout_steps:].mean(0).argmax(1)
-        per_step += (lg.argmax(2) == y).float().sum(1)
+        per_step += (lg.argmax(2) == y).float().sum(1).cpu()
         win_correct += int((win == y).sum())
         end_correct += int((end == y).sum())
         kept += int((win == end).sum())
         for i in range(model.depth):
             st = out.states[i]
             a, b = st[window_end - 1].flatten(1), st[-1].flatten(1)
-            drift[i] += ((b - a).norm(dim=1) / a.norm(dim=1).clamp_min(1e-12)).sum()
-            activity[:, i] += torch.relu(st).flatten(2).mean(2).sum(1)
+            drift[i] += ((b - a).norm(dim=1) / a.norm(dim=1).clamp_min(1e-12)).sum().cpu()
+            activity[:, i] += torch.relu(st).flatten(2).mean(2).sum(1).cpu()
         if not first:
             first = {"window": [out.states[i][window_end - 1, :1].clone() for i in range(model.depth)],
                      "end": [out.states[i][-1, :1].clone() for i in range(model.depth)], "image": x[:1].clone()}
@@ -263,13 +272,13 @@ def autonomous_trajectories(model: CordsNet, images: torch.Tensor, stimulus_step
     from cordsnet.dynamics.operators import EulerStepOperator, area_jacobian
 
     last = model.depth - 1
-    out = simulate(model, [(images, stimulus_steps), (None, post_steps)], spontaneous_steps=spontaneous_steps,
-                   record=[last])
-    traj = out.states[last].flatten(2).transpose(0, 1).double().numpy()  # images x steps x units
+    out = simulate(model, [(images.to(_device(model)), stimulus_steps), (None, post_steps)],
+                   spontaneous_steps=spontaneous_steps, record=[last])
+    traj = out.states[last].flatten(2).transpose(0, 1).double().cpu().numpy()  # images x steps x units
     pca = PCA(n_components=2, random_state=seed).fit(traj.reshape(-1, traj.shape[-1]))
     proj = pca.transform(traj.reshape(-1, traj.shape[-1])).reshape(traj.shape[0], traj.shape[1], 2)
     spont = [r.float() for r in out.spontaneous]
-    spont_proj = pca.transform(spont[last].flatten().double().numpy()[None])[0]
+    spont_proj = pca.transform(spont[last].flatten().double().cpu().numpy()[None])[0]
     op = EulerStepOperator(area_jacobian(model, last, spont, None, tau=1.0), model.alpha)
     power = power_iteration(op, seed=seed)
     v = power.vector / np.linalg.norm(power.vector)
@@ -277,7 +286,7 @@ def autonomous_trajectories(model: CordsNet, images: torch.Tensor, stimulus_step
     return {"projected": proj, "spontaneous": spont_proj, "explained_variance": pca.explained_variance_ratio_,
             "mode_multiplier": power.value, "mode_converged": power.converged, "mode_in_plane": in_plane,
             "mode_in_plane_fraction": float(np.linalg.norm(in_plane)),
-            "final_distance": float(np.linalg.norm(traj[:, -1] - spont[last].flatten().numpy(), axis=1).max() /
+            "final_distance": float(np.linalg.norm(traj[:, -1] - spont[last].flatten().cpu().numpy(), axis=1).max() /
                                     max(np.linalg.norm(traj[:, stimulus_steps - 1], axis=1).max(), 1e-12))}
 
 

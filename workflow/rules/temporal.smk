@@ -52,6 +52,7 @@ rule temporal_row:
     resources:
         mem_mb=3000,
         runtime=lambda w: 30 if CFG["run"]["scale"] != "paper" else 600,
+        gpu=lambda w: min(1, gpus("temporal")),  # one GPU where the run has them: the analyses use one device
     shell:
         "{CLI} temporal-{wildcards.kind} --config-json {params.cfg:q} --threads {threads} "
         "--dataset {wildcards.dataset:q} --depth {wildcards.depth} --out {output.json:q} > {log:q} 2>&1"
@@ -73,6 +74,7 @@ rule temporal_solutions:
     resources:
         mem_mb=3000,
         runtime=lambda w: 30 if CFG["run"]["scale"] != "paper" else 600,
+        gpu=lambda w: min(1, gpus("temporal")),  # one GPU where the run has them: the analyses use one device
     shell:
         "{CLI} temporal-solutions --config-json {params.cfg:q} --threads {threads} --out {output.json:q} > {log:q} 2>&1"
 
