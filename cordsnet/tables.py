@@ -11,6 +11,11 @@ import pandas as pd
 from cordsnet.io import write_json, write_text
 
 
+def percent(x: float | None) -> float | None:
+    """A fraction as a percentage rounded to 0.01 (None stays None): how every table shows accuracies."""
+    return None if x is None else round(100 * x, 2)
+
+
 def write_table(rows: list[dict[str, Any]], csv_path: str | os.PathLike[str], provenance: dict[str, Any],
                 title: str, note: str = "") -> pd.DataFrame:
     """``<name>.csv``, ``<name>.md`` (with a caption that states data and scale) and ``<name>.provenance.json``."""

@@ -3,6 +3,7 @@ import copy
 import pytest
 import yaml
 
+from cordsnet.concerns import CONCERNS
 from cordsnet.config import ConfigError, config_hash, config_slice, load_config, validate_config
 from tests.conftest import REPO
 
@@ -147,48 +148,44 @@ def test_stage_defaults_come_from_the_schema():
     assert stage["min_steps"] == 0 and stage["max_batches_per_epoch"] is None
 
 
+SIMULATION_SLICE = ("run", "data", "simulation")
+TEMPORAL_SLICE = CONCERNS["temporal"].sections  # what the temporal rules pass
+
+
 @pytest.mark.parametrize(
-    "mutate, path, words",
+    "mutate, path, words, sliced",
     [
         (lambda c: c["simulation"].update(readout_steps=40, stimulus_steps=30), "simulation.readout_steps",
-         "do not fit in simulation.stimulus_steps = 30"),
+         "do not fit in simulation.stimulus_steps = 30", SIMULATION_SLICE),
         (lambda c: c["simulation"].update(penalty_steps=12, post_stimulus_steps=10), "simulation.penalty_steps",
-         "post_stimulus_steps = 10"),
+         "post_stimulus_steps = 10", SIMULATION_SLICE),
         (lambda c: c["data"]["sources"].update(fmnist="/no/such/folder"), "data.sources.fmnist",
-         "/no/such/folder does not exist"),
+         "/no/such/folder does not exist", SIMULATION_SLICE),
+        (lambda c: c["training"].update(early_readout_steps=50), "training.early_readout_steps",
+         "Choose a value from 10 to 49", TEMPORAL_SLICE),
+        (lambda c: c["training"].update(early_readout_steps=5), "training.early_readout_steps", "must fit",
+         TEMPORAL_SLICE),
+        (lambda c: c["temporal"].update(hold_steps=30), "temporal.hold_steps", "shorter than the trained window",
+         TEMPORAL_SLICE),
+        (lambda c: c["temporal"].update(solution_depth=8), "temporal.solution_depth", "not among model.depths",
+         TEMPORAL_SLICE),
+        (lambda c: c["temporal"].update(solution_dataset="cifar10"), "temporal.solution_dataset",
+         "not among data.datasets", TEMPORAL_SLICE),
+        (lambda c: c["temporal"].update(noise_levels=[0.5, -1.0]), "temporal.noise_levels.1", "minimum",
+         TEMPORAL_SLICE),
+        (lambda c: c["temporal"].update(sequence=[]), "temporal.sequence", "should be non-empty", TEMPORAL_SLICE),
+        (lambda c: c["temporal"].update(sequence=["A", "gap"]), "temporal.sequence.1", "does not match",
+         TEMPORAL_SLICE),
     ],
 )
-def test_cross_field_faults_are_caught_at_load_naming_the_key(mutate, path, words):
+def test_cross_field_faults_are_caught_at_load_naming_the_key(mutate, path, words, sliced):
     cfg = _base()
     mutate(cfg)
     with pytest.raises(ConfigError) as err:
         validate_config(cfg)
     assert f"'{path}'" in str(err.value) and words in str(err.value)
     with pytest.raises(ConfigError):  # the slices the rules pass are checked too
-        validate_config({k: cfg[k] for k in ("run", "data", "simulation")}, partial=True)
-
-
-@pytest.mark.parametrize(
-    "mutate, path, words",
-    [
-        (lambda c: c["training"].update(early_readout_steps=50), "training.early_readout_steps",
-         "Choose a value from 10 to 49"),
-        (lambda c: c["training"].update(early_readout_steps=5), "training.early_readout_steps", "must fit"),
-        (lambda c: c["temporal"].update(hold_steps=30), "temporal.hold_steps", "shorter than the trained window"),
-        (lambda c: c["temporal"].update(solution_depth=8), "temporal.solution_depth", "not among model.depths"),
-        (lambda c: c["temporal"].update(solution_dataset="cifar10"), "temporal.solution_dataset",
-         "not among data.datasets"),
-        (lambda c: c["temporal"].update(noise_levels=[0.5, -1.0]), "temporal.noise_levels.1", "minimum"),
-        (lambda c: c["temporal"].update(sequence=[]), "temporal.sequence", "should be non-empty"),
-        (lambda c: c["temporal"].update(sequence=["A", "gap"]), "temporal.sequence.1", "does not match"),
-    ],
-)
-def test_temporal_faults_are_caught_at_load_naming_the_key(mutate, path, words):
-    cfg = _base()
-    mutate(cfg)
-    with pytest.raises(ConfigError) as err:
-        validate_config(cfg)
-    assert f"'{path}'" in str(err.value) and words in str(err.value)
+        validate_config({k: cfg[k] for k in sliced}, partial=True)
 
 
 def test_the_workflow_refuses_a_readout_window_longer_than_the_stimulus(tmp_path):

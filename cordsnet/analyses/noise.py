@@ -28,6 +28,7 @@ from cordsnet.analyses.results import Report
 from cordsnet.commands import command
 from cordsnet.engine import simulate
 from cordsnet.models import CordsNet
+from cordsnet.models.blocks import readout_features
 
 log = logging.getLogger("cordsnet")
 
@@ -50,13 +51,7 @@ def _cnn_run(model: nn.Module, x: torch.Tensor, level: float,
     if level:
         x = x + level * torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
     _, _, acts = model.features(x)
-    return model.readout(_features(acts)), [a.unsqueeze(0) for a in acts]
-
-
-def _features(acts: list[torch.Tensor]) -> torch.Tensor:
-    from cordsnet.models.blocks import readout_features
-
-    return readout_features(acts)
+    return model.readout(readout_features(acts)), [a.unsqueeze(0) for a in acts]
 
 
 @torch.inference_mode()
@@ -76,29 +71,28 @@ def noise_sweep(models: dict[str, nn.Module], images: torch.Tensor, labels: torc
     for label, model in models.items():
         recurrent = isinstance(model, CordsNet)
         dev = next(model.parameters()).device  # noise is drawn where the model runs (a GPU at paper scale)
+        areas = model.depth if recurrent else len(model.areas)
         correct = np.zeros((len(images), len(levels)), dtype=bool)
-        sse = var_sum = sq_sum = count = None
+        sse = np.zeros((len(levels), areas))  # per level and area: sum of squared noisy - noiseless
+        total, squares, count = np.zeros(areas), np.zeros(areas), np.zeros(areas)  # of the noiseless activations
         for b, start in enumerate(range(0, len(images), batch_size)):
             x, y = images[start: start + batch_size].to(dev), labels[start: start + batch_size].to(dev)
-            ref = None
-            for j, level in enumerate(levels):
+            for j, level in enumerate(levels):  # levels[0] is 0: the noiseless reference comes first
                 gen = torch.Generator(device=dev).manual_seed(seed + 7919 * b + 104729 * j)
                 logits, acts = (_recurrent_run(model, x, level, sim, gen) if recurrent
                                 else _cnn_run(model, x, level, gen))
+                acts = [a.double() for a in acts]
                 correct[start: start + len(y), j] = (logits.argmax(1) == y).cpu().numpy()
-                if ref is None:  # level 0: the noiseless activations
+                if j == 0:
                     ref = acts
-                    if sse is None:
-                        sse = np.zeros((len(levels), len(acts)))
-                        var_sum, sq_sum, count = np.zeros(len(acts)), np.zeros(len(acts)), np.zeros(len(acts))
                     for i, a in enumerate(acts):
-                        var_sum[i] += float(a.sum())
-                        sq_sum[i] += float((a.double() ** 2).sum())
+                        total[i] += float(a.sum())
+                        squares[i] += float((a**2).sum())
                         count[i] += a.numel()
                 for i, (a, r) in enumerate(zip(acts, ref, strict=True)):
-                    sse[j, i] += float(((a.double() - r.double()) ** 2).sum())
-        mean = var_sum / count
-        variance = sq_sum / count - mean**2
+                    sse[j, i] += float(((a - r) ** 2).sum())
+        mean = total / count
+        variance = squares / count - mean**2
         out["correct"][label] = correct
         out["accuracy"][label] = correct.mean(0)
         out["activation_error"][label] = (sse / count) / np.maximum(variance, 1e-30)
@@ -140,52 +134,50 @@ def c4_summary(sweep: dict[str, Any]) -> dict[str, Any]:
 
 def noise_report(cfg: dict[str, Any], dataset: str, depth: int) -> Report:
     """The noise sweep of one dataset and depth from the configuration's trained models (``temporal`` section)."""
-    from cordsnet.data.loading import load_split
-    from cordsnet.provenance import record
     from cordsnet.training.stages import load_trained
 
     t = cfg["temporal"]
     models = {label: load_trained(cfg, dataset, depth, stage) for label, stage in NOISE_MODELS.items()}
-    images, labels = test_subset(cfg, dataset, t["noise_images"])
+    images, labels, note = test_subset(cfg, dataset, t["noise_images"])
     sweep = noise_sweep(models, images, labels, t["noise_levels"], cfg["simulation"], cfg["run"]["seed"],
                         t["batch_size"])
     summary = c4_summary(sweep)
-    n = len(labels)
-    total = len(load_split(dataset, "test", cfg["data"], cfg["paths"]["data"]))
-    data = {"dataset": dataset, "depth": depth, "levels": sweep["levels"], "images": n,
-            "evaluation": f"fixed subset of {n} of {total} test images (seeded permutation, seed 0: Table 1's "
-                          "subset when the sizes agree)",
+    data = {"dataset": dataset, "depth": depth, "levels": sweep["levels"], "images": len(labels),
+            "evaluation": f"{note}: Table 1's when the sizes agree",
             "noise": "Gaussian, std = level in normalised pixel units; fresh every step for the recurrent models, "
                      "one draw for the CNN",
             "models": {m: {"stage": NOISE_MODELS[m], "accuracy": sweep["accuracy"][m].tolist(),
                            "activation_error": sweep["activation_error"][m].tolist()} for m in models},
             "c4": summary,
-            "provenance": record({k: cfg[k] for k in ("model", "simulation", "temporal")}, seed=cfg["run"]["seed"],
-                                 scale=cfg["run"]["scale"],
-                                 extra={"inputs": checkpoints_read(cfg, dataset, depth, NOISE_MODELS.values())})}
+            "provenance": trained_provenance(cfg, dataset, depth, NOISE_MODELS.values())}
     arrays = {f"correct_{m}": c for m, c in sweep["correct"].items()}
     arrays.update({f"activation_error_{m}": e for m, e in sweep["activation_error"].items()})
     arrays["levels"] = np.asarray(sweep["levels"])
     return Report(data, arrays)
 
 
-def checkpoints_read(cfg: dict[str, Any], dataset: str, depth: int, stages) -> list[str]:
-    """The checkpoint files of ``stages`` that an analysis read (its provenance's inputs)."""
+def trained_provenance(cfg: dict[str, Any], dataset: str, depth: int, stages, **settings: Any) -> dict[str, Any]:
+    """The provenance of an analysis of trained models: the settings it read (``model``, ``simulation``,
+    ``temporal`` and any ``settings``) and, as its inputs, the checkpoints of ``stages``."""
     from cordsnet.layout import Layout
+    from cordsnet.provenance import record
 
-    return [str(Layout.from_config(cfg).checkpoint(dataset, depth, s)) for s in stages]
+    L = Layout.from_config(cfg)
+    read = {k: cfg[k] for k in ("model", "simulation", "temporal")} | settings
+    return record(read, seed=cfg["run"]["seed"], scale=cfg["run"]["scale"],
+                  extra={"inputs": [str(L.checkpoint(dataset, depth, s)) for s in stages]})
 
 
-def test_subset(cfg: dict[str, Any], dataset: str, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The first ``n`` images of the seeded permutation of the test split that Table 1's recurrent models are
-    scored on (so the noiseless accuracy here is Table 1's when ``n`` equals ``training.eval_max_images``)."""
+def test_subset(cfg: dict[str, Any], dataset: str, n: int) -> tuple[torch.Tensor, torch.Tensor, str]:
+    """(images, labels, what they are in words): ``n`` test images drawn as Table 1's recurrent models' subset is
+    (so the noiseless accuracy here is Table 1's when ``n`` equals ``training.eval_max_images``)."""
     from cordsnet.data.loading import load_split
-    from cordsnet.training.evaluate import evaluation_indices
+    from cordsnet.training.evaluate import evaluation_indices, subset_note
     from cordsnet.training.loop import as_tensor_data
 
     test = load_split(dataset, "test", cfg["data"], cfg["paths"]["data"])
     idx = evaluation_indices(len(test), n)
-    return as_tensor_data(test).batch(idx)
+    return *as_tensor_data(test).batch(idx), subset_note(len(idx), len(test))
 
 
 # -- command (workflow/rules/temporal.smk) ----------------------------------------------------------------------

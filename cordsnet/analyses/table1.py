@@ -18,6 +18,7 @@ from cordsnet.analyses.results import Table
 from cordsnet.commands import command
 from cordsnet.io import write_json
 from cordsnet.layout import Layout
+from cordsnet.tables import percent
 
 log = logging.getLogger("cordsnet")
 
@@ -97,10 +98,10 @@ def stage_rows(layout: Layout, datasets, depths) -> tuple[list[dict[str, Any]], 
                 noise = stage_noise(start, n) if start is not None and n else None
                 row: dict[str, Any] = {
                     "dataset": dataset, "model": f"R{depth}", "stage": stage,
-                    "val start": _pct(start), "val end": _pct(end),
-                    "change": _pct(end - start) if start is not None and end is not None else None,
-                    "noise (2 SE)": _pct(noise), "verdict": stage_verdict(start, end, noise),
-                    "val images": n, "test": _pct(m["test_accuracy"]),
+                    "val start": percent(start), "val end": percent(end),
+                    "change": percent(end - start) if start is not None and end is not None else None,
+                    "noise (2 SE)": percent(noise), "verdict": stage_verdict(start, end, noise),
+                    "val images": n, "test": percent(m["test_accuracy"]),
                     "updates": m.get("steps"), "kept update": m.get("selected_step"),
                     "seconds": round(m["wall_seconds"]) if "wall_seconds" in m else None,
                     "steady-state rel. error per area": (
@@ -109,10 +110,6 @@ def stage_rows(layout: Layout, datasets, depths) -> tuple[list[dict[str, Any]], 
                 rows.append(row)
                 files.append(str(path))
     return rows, files
-
-
-def _pct(x: float | None) -> float | None:
-    return None if x is None else round(100 * x, 2)
 
 
 def stage_table(cfg: dict[str, Any]) -> Table:

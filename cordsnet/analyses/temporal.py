@@ -32,6 +32,7 @@ from cordsnet.analyses.results import Report
 from cordsnet.commands import command
 from cordsnet.engine import simulate
 from cordsnet.models import CordsNet
+from cordsnet.models.blocks import readout_features
 
 log = logging.getLogger("cordsnet")
 
@@ -121,26 +122,23 @@ def run_sequences(models: dict[str, nn.Module], images: torch.Tensor, labels: to
             spont_class = int(simulate(model, [(None, 1)], spontaneous_steps=spontaneous_steps,
                                        batch_size=1).logits[-1, 0].argmax())
         else:  # no time: what is on screen, held for the segment
-            per_segment = [model(blank_like).expand(n, -1) if p == BLANK else model(shown[p]) for p in pattern]
+            blank = model(blank_like)
+            per_segment = [blank.expand(n, -1) if p == BLANK else model(shown[p]) for p in pattern]
             logits = torch.cat([seg[None].expand(segment_steps, -1, -1) for seg in per_segment])
-            spont_class = int(model(blank_like).argmax(1))
+            spont_class = int(blank.argmax(1))
         classes = logits.argmax(2).cpu().numpy()
         segs = []
         for k, p in enumerate(pattern):
             seg = classes[k * segment_steps: (k + 1) * segment_steps]
             target = np.full(n, spont_class) if p == BLANK else truth[p]
+            settle = settle_steps(seg)
             segs.append({"segment": k, "shown": p, "correct": float((seg[-1] == target).mean()),
-                         "settle_mean": float(settle_steps(seg).mean()),
-                         "settle_median": float(np.median(settle_steps(seg)))})
-        image_segs = [s for s in segs if s["shown"] != BLANK]
-        blank_segs = [s for s in segs if s["shown"] == BLANK]
-        results[label] = {
-            "segments": segs, "spontaneous_class": spont_class,
-            "image_segments_correct": float(np.mean([s["correct"] for s in image_segs])) if image_segs else None,
-            "blank_segments_correct": float(np.mean([s["correct"] for s in blank_segs])) if blank_segs else None,
-            "image_settle_mean": float(np.mean([s["settle_mean"] for s in image_segs])) if image_segs else None,
-            "blank_settle_mean": float(np.mean([s["settle_mean"] for s in blank_segs])) if blank_segs else None,
-            "classes": classes}
+                         "settle_mean": float(settle.mean()), "settle_median": float(np.median(settle))})
+        results[label] = {"segments": segs, "spontaneous_class": spont_class, "classes": classes}
+        for kind, blank in (("image", False), ("blank", True)):
+            chosen = [s for s in segs if (s["shown"] == BLANK) == blank]
+            for key, name in (("correct", f"{kind}_segments_correct"), ("settle_mean", f"{kind}_settle_mean")):
+                results[label][name] = float(np.mean([s[key] for s in chosen])) if chosen else None
     return {"models": results, "truth": truth, "picks": {c: i.numpy() for c, i in picks.items()}}
 
 
@@ -164,7 +162,7 @@ def example_trace(models: dict[str, nn.Module], pattern: list[str], images: dict
                 x = blank if p == BLANK else images[p]
                 _, _, a = model.features(x)
                 acts.append(torch.stack([t.flatten(1).mean(1)[0] for t in a])[None].expand(segment_steps, -1))
-                probs_l.append(model(x).softmax(1).expand(segment_steps, -1))
+                probs_l.append(model.readout(readout_features(a)).softmax(1).expand(segment_steps, -1))
             act, probs = torch.cat(acts), torch.cat(probs_l)
         out[f"activity_{label}"] = act.cpu().numpy()
         out[f"softmax_{label}"] = probs.cpu().numpy()
@@ -173,13 +171,12 @@ def example_trace(models: dict[str, nn.Module], pattern: list[str], images: dict
 
 def sequences_report(cfg: dict[str, Any], dataset: str, depth: int) -> Report:
     """Fig 3A and 3B with C5's numbers for one dataset and depth, from the configuration's trained models."""
-    from cordsnet.analyses.noise import checkpoints_read, test_subset
-    from cordsnet.provenance import record
+    from cordsnet.analyses.noise import test_subset, trained_provenance
     from cordsnet.training.stages import load_trained
 
     t, sim = cfg["temporal"], cfg["simulation"]
     models = {label: load_trained(cfg, dataset, depth, stage) for label, stage in SEQUENCE_MODELS.items()}
-    images, labels = test_subset(cfg, dataset, t["sequence_images"])
+    images, labels, note = test_subset(cfg, dataset, t["sequence_images"])
     pattern, seg = list(t["sequence"]), t["segment_steps"]
     runs = run_sequences(models, images, labels, pattern, seg, t["sequences"], sim["spontaneous_steps"],
                          cfg["run"]["seed"])
@@ -195,14 +192,12 @@ def sequences_report(cfg: dict[str, Any], dataset: str, depth: int) -> Report:
         arrays[f"classes_{label}"] = r.pop("classes")
     arrays.update({f"picks_{c}": i for c, i in runs["picks"].items()})
     data = {"dataset": dataset, "depth": depth, "pattern": pattern, "segment_steps": seg,
-            "sequences": t["sequences"], "drawn_from": f"the first {len(labels)} images of the test subset",
+            "sequences": t["sequences"], "drawn_from": note,
             "example": {c: {"index": int(i[0]), "class": int(runs["truth"][c][0])} for c, i in runs["picks"].items()},
             "models": {label: {"stage": SEQUENCE_MODELS[label], **r} for label, r in runs["models"].items()},
             "feature_map": {**fmap, "image_index": 0, "image_class": int(labels[0])},
             "cnn_note": "the CNN has no time: its class is that of what is on screen, so it settles in 1 step",
-            "provenance": record({k: cfg[k] for k in ("model", "simulation", "temporal")}, seed=cfg["run"]["seed"],
-                                 scale=cfg["run"]["scale"],
-                                 extra={"inputs": checkpoints_read(cfg, dataset, depth, SEQUENCE_MODELS.values())})}
+            "provenance": trained_provenance(cfg, dataset, depth, SEQUENCE_MODELS.values())}
     return Report(data, arrays)
 
 
@@ -292,21 +287,21 @@ def autonomous_trajectories(model: CordsNet, images: torch.Tensor, stimulus_step
 
 def solutions_report(cfg: dict[str, Any]) -> Report:
     """Fig 4B and 4C from the configuration's late- and early-readout models."""
-    from cordsnet.analyses.noise import checkpoints_read, test_subset
-    from cordsnet.provenance import record
+    from cordsnet.analyses.noise import test_subset, trained_provenance
     from cordsnet.training.graph import early_readout_steps, solution_row
     from cordsnet.training.stages import load_trained
 
     t, sim, seed = cfg["temporal"], cfg["simulation"], cfg["run"]["seed"]
     dataset, depth = solution_row(cfg)
-    images, labels = test_subset(cfg, dataset, t["solution_images"])
+    images, labels, note = test_subset(cfg, dataset, t["solution_images"])
     ends = {"late": sim["stimulus_steps"], "early": early_readout_steps(cfg)}
     data: dict[str, Any] = {"dataset": dataset, "depth": depth, "hold_steps": t["hold_steps"],
-                            "readout_steps": sim["readout_steps"], "images": len(labels),
+                            "readout_steps": sim["readout_steps"], "images": len(labels), "evaluation": note,
                             "hold_fraction": t["hold_fraction"], "models": {}}
     arrays: dict[str, np.ndarray] = {}
-    for label, stage in SOLUTION_MODELS.items():
-        model = load_trained(cfg, dataset, depth, stage)
+    models = {label: load_trained(cfg, dataset, depth, stage) for label, stage in SOLUTION_MODELS.items()}
+    for label, model in models.items():
+        stage = SOLUTION_MODELS[label]
         h = hold_analysis(model, images, labels, ends[label], sim["readout_steps"], t["hold_steps"],
                           sim["spontaneous_steps"])
         first = h.pop("first")
@@ -324,31 +319,26 @@ def solutions_report(cfg: dict[str, Any]) -> Report:
         log.info("%s readout (steps %s): window %.3f, end %.3f, kept %.3f, radius %.3f -> %.3f", label,
                  data["models"][label]["window"], h["window_accuracy"], h["end_accuracy"], h["answer_kept"],
                  np.abs(eig_window).max(), np.abs(eig_end).max())
-    model = load_trained(cfg, dataset, depth, "finetune")
-    classes_seen: list[int] = []
-    chosen = []
+    first_of_class: dict[int, int] = {}  # Fig 4C: the first test images of different classes
     for i, y in enumerate(labels.tolist()):
-        if y not in classes_seen:
-            classes_seen.append(y)
-            chosen.append(i)
-        if len(chosen) == t["trajectory_images"]:
+        first_of_class.setdefault(y, i)
+        if len(first_of_class) == t["trajectory_images"]:
             break
-    traj = autonomous_trajectories(model, images[chosen], sim["stimulus_steps"], t["post_steps"],
+    chosen = list(first_of_class.values())
+    traj = autonomous_trajectories(models["late"], images[chosen], sim["stimulus_steps"], t["post_steps"],
                                    sim["spontaneous_steps"], seed)
     arrays["trajectories"] = traj.pop("projected")
     arrays["spontaneous_projected"] = traj.pop("spontaneous")
     arrays["mode_in_plane"] = traj.pop("mode_in_plane")
     arrays["explained_variance"] = traj.pop("explained_variance")
-    data["autonomous"] = {"stage": "finetune", "image_indices": chosen,
+    data["autonomous"] = {"stage": SOLUTION_MODELS["late"], "image_indices": chosen,
                           "classes": [int(labels[i]) for i in chosen], "stimulus_steps": sim["stimulus_steps"],
                           "post_steps": t["post_steps"], **traj}
     data["criteria"] = (f"steady-state: the class in the last {sim['readout_steps']} of {t['hold_steps']} steps "
                         f"with the image on equals the class in the trained window for at least "
                         f"{t['hold_fraction']:.0%} of the images; otherwise transient")
-    data["provenance"] = record({k: cfg[k] for k in ("model", "simulation", "temporal")} |
-                                {"training": {"early_readout_steps": ends["early"]}},
-                                seed=seed, scale=cfg["run"]["scale"],
-                                extra={"inputs": checkpoints_read(cfg, dataset, depth, SOLUTION_MODELS.values())})
+    data["provenance"] = trained_provenance(cfg, dataset, depth, SOLUTION_MODELS.values(),
+                                            training={"early_readout_steps": ends["early"]})
     return Report(data, arrays)
 
 

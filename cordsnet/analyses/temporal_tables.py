@@ -19,14 +19,11 @@ from typing import Any
 from cordsnet.analyses.results import Table
 from cordsnet.commands import command
 from cordsnet.layout import Layout
+from cordsnet.tables import percent
 
 log = logging.getLogger("cordsnet")
 
 TABLES = ("noise_robustness", "noise_accuracy", "sequences", "solutions")
-
-
-def _pct(x: float | None) -> float | None:
-    return None if x is None else round(100 * x, 2)
 
 
 def noise_rows(reports: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -37,16 +34,16 @@ def noise_rows(reports: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], lis
         row: dict[str, Any] = {"dataset": r["dataset"], "model": f"R{r['depth']}", "test images": r["images"],
                                "levels": " ".join(f"{v:g}" for v in r["levels"])}
         for m, a in c4["area_under_curve"].items():
-            row[f"AUC {m} (%)"] = _pct(a)
+            row[f"AUC {m} (%)"] = percent(a)
         for pair, d in c4["differences"].items():
-            row[f"{pair} (points)"] = _pct(d["difference"])
-            row[f"{pair} SE"] = _pct(d["se"])
+            row[f"{pair} (points)"] = percent(d["difference"])
+            row[f"{pair} SE"] = percent(d["se"])
             row[f"{pair} resolved"] = d["resolved"]
         summary.append(row)
         for m, v in r["models"].items():
             for level, acc, err in zip(r["levels"], v["accuracy"], v["activation_error"], strict=True):
                 long.append({"dataset": r["dataset"], "model": f"R{r['depth']}", "network": m, "noise std": level,
-                             "accuracy (%)": _pct(acc), "test images": r["images"],
+                             "accuracy (%)": percent(acc), "test images": r["images"],
                              "activation error per area": " ".join(f"{e:.4f}" for e in err)})
     return summary, long
 
@@ -56,8 +53,8 @@ def sequence_rows(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in reports:
         for m, v in r["models"].items():
             rows.append({"dataset": r["dataset"], "model": f"R{r['depth']}", "network": m,
-                         "image segments right (%)": _pct(v["image_segments_correct"]),
-                         "blank segments at spontaneous class (%)": _pct(v["blank_segments_correct"]),
+                         "image segments right (%)": percent(v["image_segments_correct"]),
+                         "blank segments at spontaneous class (%)": percent(v["blank_segments_correct"]),
                          "settle after an image switch (steps)": _round(v["image_settle_mean"]),
                          "settle after a blank switch (steps)": _round(v["blank_settle_mean"]),
                          "sequences": r["sequences"], "pattern": " ".join(r["pattern"]),
@@ -74,9 +71,9 @@ def solution_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     for label, v in report["models"].items():
         rows.append({"dataset": report["dataset"], "model": f"R{report['depth']}", "readout": label,
                      "window (steps after onset)": f"{v['window'][0]}-{v['window'][1]}",
-                     "accuracy in window (%)": _pct(v["window_accuracy"]),
-                     f"accuracy at step {report['hold_steps']} (%)": _pct(v["end_accuracy"]),
-                     "answer kept (%)": _pct(v["answer_kept"]), "solution": v["solution"],
+                     "accuracy in window (%)": percent(v["window_accuracy"]),
+                     f"accuracy at step {report['hold_steps']} (%)": percent(v["end_accuracy"]),
+                     "answer kept (%)": percent(v["answer_kept"]), "solution": v["solution"],
                      "state drift per area": " ".join(f"{d:.3f}" for d in v["state_drift"]),
                      "spectral radius at window end": round(v["radius_at_window_end"], 4),
                      "spectral radius at the end": round(v["radius_at_end"], 4), "images": v["images"]})

@@ -67,5 +67,10 @@ def evaluate_recurrent(protocol, test, cfg: dict[str, Any], model, whole: bool =
         per_step += (logits.argmax(2) == y).float().sum(1).cpu()
         total += len(y)
     return {"test_accuracy": correct / total, "per_step_accuracy": (per_step / total).tolist(),
-            "eval_images": total, "eval_subset": "whole test split" if total == len(test) else
-            f"fixed subset of {total} of {len(test)} test images (seeded permutation, seed 0)"}
+            "eval_images": total, "eval_subset": subset_note(total, len(test))}
+
+
+def subset_note(n: int, total: int) -> str:
+    """How many of a split's images an evaluation scored, in words (the metrics and the tables say it)."""
+    return "whole test split" if n == total else \
+        f"fixed subset of {n} of {total} test images (seeded permutation, seed 0)"
