@@ -56,5 +56,9 @@ CONCERNS: dict[str, Concern] = {
                 notebook="temporal",
                 figures=("feature_map", "sequences", "noise_activation_error", "noise_accuracy", "solutions",
                          "autonomous")),
+        Concern("cognitive", "Fig 1C, Fig 1D / S3, Tables S1-S2 (claim C8)", ("run", "paths", "cognitive"),
+                ("run.seed", "cognitive"),
+                ("cordsnet/tasks", "cordsnet/cognitive", "cordsnet/analyses/cognitive.py"),
+                notebook="cognitive", figures=("task_performance", "procrustes", "attractors")),
     )
 }

@@ -112,6 +112,7 @@ def check_consistency(cfg: dict[str, Any]) -> None:
                 f"fit in simulation.post_stimulus_steps = {sim['post_stimulus_steps']} (the spontaneous penalty reads "
                 "the last post-stimulus steps). Lower penalty_steps or raise post_stimulus_steps.")
     _check_temporal(cfg)
+    _check_cognitive(cfg)
     data = cfg.get("data")
     if data is not None:
         for name, where in data["sources"].items():
@@ -156,6 +157,24 @@ def _check_temporal(cfg: dict[str, Any]) -> None:
         raise ConfigError(
             f"invalid configuration at 'temporal.solution_dataset': {t['solution_dataset']!r} is not among "
             f"data.datasets {data['datasets']}; choose one of them, or null for the first.")
+
+
+def _check_cognitive(cfg: dict[str, Any]) -> None:
+    """Sizes that are cubes, and a kernel, rank and density each size allows (Table S1's matching)."""
+    from cordsnet.cognitive.matching import MatchingError, match_parameters
+
+    c = cfg.get("cognitive")
+    if c is None:
+        return
+    if c["example_task"] not in c["tasks"]:
+        raise ConfigError(f"invalid configuration at 'cognitive.example_task': {c['example_task']!r} is not among "
+                          f"cognitive.tasks {c['tasks']}; choose one of them.")
+    for key, size in [("sizes", n) for n in c["sizes"]] + [("attractor.size", c["attractor"]["size"])]:
+        try:
+            match_parameters(size, c["kernel_size"], c["rank"], c["density"])
+        except MatchingError as e:
+            raise ConfigError(f"invalid configuration at 'cognitive.{key if e.key == 'sizes' else e.key}' "
+                              f"(size {size}): {e}") from None
 
 
 def load_config(source: str | os.PathLike[str] | dict[str, Any], partial: bool = False) -> dict[str, Any]:

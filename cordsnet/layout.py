@@ -7,6 +7,7 @@ it while planning. Paths are built by string formatting, so Snakemake wildcards 
 
     <data>/prepared/<dataset>/{train,test}.pt, manifest.json
     <results>/models/<dataset>/R<depth>/<stage>/{checkpoint.pt, metrics.json, train_state.pt}
+    <results>/cognitive/models/{N<size>,attractors}/{checkpoint.pt, metrics.json}   (cognitive-task networks)
     <results>/tables/<name>.{csv,md,provenance.json}
     <results>/<concern>/<name>.{json,npz}            (analysis outputs, e.g. dynamics/eigs.json)
     <results>/figures/<name>.{png,pdf,provenance.json}
@@ -67,6 +68,12 @@ class Layout:
     def train_state(self, dataset: str, depth: int | str, stage: str) -> Path:
         """The resumable state of a stage while it runs (not an output: kept when a job fails)."""
         return self.stage_dir(dataset, depth, stage) / "train_state.pt"
+
+    def task_networks(self, name: str) -> Path:
+        """The cognitive-task networks ``N<size>`` (all kinds and seeds of one size) or ``attractors``:
+        ``checkpoint.pt``, ``metrics.json`` (and ``train_state.pt`` while training). Under the concern's own folder,
+        not ``models/`` (the training stage's DVC output)."""
+        return self.results / "cognitive" / "models" / name
 
     # -- tables, analysis outputs, figures ------------------------------------------------------------------
     def table(self, name: str, ext: str = "csv") -> Path:

@@ -28,7 +28,8 @@ def test_help_lists_every_command(capsys):
     out = capsys.readouterr().out
     assert set(COMMANDS) == {"prepare-data", "compute-table", "dynamics-eigs", "dynamics-singular-values",
                              "dynamics-regimes", "train", "table1", "workflow-summary", "temporal-noise",
-                             "temporal-sequences", "temporal-solutions", "temporal-tables"}
+                             "temporal-sequences", "temporal-solutions", "temporal-tables", "cognitive-train",
+                             "cognitive-compare", "cognitive-attractors"}
     assert all(name in out for name in COMMANDS)
 
 

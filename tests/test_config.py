@@ -150,6 +150,7 @@ def test_stage_defaults_come_from_the_schema():
 
 SIMULATION_SLICE = ("run", "data", "simulation")
 TEMPORAL_SLICE = CONCERNS["temporal"].sections  # what the temporal rules pass
+COGNITIVE_SLICE = CONCERNS["cognitive"].sections
 
 
 @pytest.mark.parametrize(
@@ -176,6 +177,16 @@ TEMPORAL_SLICE = CONCERNS["temporal"].sections  # what the temporal rules pass
         (lambda c: c["temporal"].update(sequence=[]), "temporal.sequence", "should be non-empty", TEMPORAL_SLICE),
         (lambda c: c["temporal"].update(sequence=["A", "gap"]), "temporal.sequence.1", "does not match",
          TEMPORAL_SLICE),
+        (lambda c: c["cognitive"].update(tasks=["go", "pro"]), "cognitive.tasks.1", "is not one of", COGNITIVE_SLICE),
+        (lambda c: c["cognitive"].update(sizes=[125, 100]), "cognitive.sizes", "100 units is not a cube",
+         COGNITIVE_SLICE),
+        (lambda c: c["cognitive"].update(kernel_size=4), "cognitive.kernel_size", "use an odd size from 1 to 9",
+         COGNITIVE_SLICE),
+        (lambda c: c["cognitive"].update(rank=126), "cognitive.rank", "impossible for 125 units", COGNITIVE_SLICE),
+        (lambda c: c["cognitive"].update(density=1.0e-6), "cognitive.density", "impossible for 125 units",
+         COGNITIVE_SLICE),
+        (lambda c: c["cognitive"].update(example_task="anti", tasks=["go", "dm"]), "cognitive.example_task",
+         "not among cognitive.tasks", COGNITIVE_SLICE),
     ],
 )
 def test_cross_field_faults_are_caught_at_load_naming_the_key(mutate, path, words, sliced):

@@ -86,6 +86,11 @@ def test_each_figure_lists_exactly_the_files_it_read(smoke_repo):
                                          str(L.analysis("temporal", report, "npz"))])
     for figure in ("noise_activation_error", "noise_accuracy"):
         assert inputs(figure) == [str(L.analysis("temporal", "noise_mnist_R2"))]
+    assert inputs("task_performance") == sorted([str(L.table("cognitive_performance")),
+                                                 str(L.task_networks("N8") / "metrics.json")])
+    for figure, report in (("procrustes", "comparison"), ("attractors", "attractors")):
+        assert inputs(figure) == sorted([str(L.analysis("cognitive", report)),
+                                         str(L.analysis("cognitive", report, "npz"))])
 
 
 @pytest.mark.slow
@@ -115,6 +120,7 @@ def test_a_stage_setting_re_plans_only_that_stage_and_what_reads_it(smoke_repo, 
     assert stages == ["direct", "early_readout", "fcrnn", "finetune", "rcnn"], planned[-3000:]
     assert "rule table1:" in planned and "rule compute_table:" not in planned
     assert "rule temporal_row:" in planned and "rule temporal_solutions:" in planned
+    assert "rule cognitive_train:" not in planned  # the task networks read none of the vision settings
 
 
 @pytest.mark.slow
