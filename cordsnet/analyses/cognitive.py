@@ -87,23 +87,26 @@ def load_networks(networks: nn.ModuleList, path: str | Path) -> nn.ModuleList:
 def _train(cfg: dict[str, Any], networks: nn.ModuleList, ts: TaskSet, slot_tasks: list[list[str]], batch_fn,
            steps: int, noise_seed: int, out_dir: Path, what: str) -> dict[str, Any]:
     from cordsnet.cognitive.training import evaluate, train
+    from cordsnet.training.stages import device_for
 
     c = cfg["cognitive"]
     dyn = dynamics(c)
+    device = device_for(cfg)
+    networks.to(device)
     state = out_dir / "train_state.pt"
     tolerance = c["tolerance_pi"] * np.pi
     every = max(1, steps // c["evaluations"])
 
     def monitor(step: int) -> dict[str, Any]:
-        ev = evaluate(list(networks), ts, slot_tasks, dyn, c["monitor_trials"], noise_seed + 1, tolerance)
+        ev = evaluate(list(networks), ts, slot_tasks, dyn, c["monitor_trials"], noise_seed + 1, tolerance, device)
         return {"correct": ev.correct.tolist()}
 
     start = time.perf_counter()
     history = train(networks, batch_fn, dyn, steps, c["lr"], noise_seed, state, c["checkpoint_every"],
-                    c["rate_penalty"], monitor, every)
+                    c["rate_penalty"], monitor, every, device)
     seconds = time.perf_counter() - start
-    final = evaluate(list(networks), ts, slot_tasks, dyn, c["eval_trials"], noise_seed + 2, tolerance)
-    save_tensors(out_dir / "checkpoint.pt", {"networks": networks.state_dict()})
+    final = evaluate(list(networks), ts, slot_tasks, dyn, c["eval_trials"], noise_seed + 2, tolerance, device)
+    save_tensors(out_dir / "checkpoint.pt", {"networks": networks.cpu().state_dict()})
     names = [f"{net.kind}/{s}" for net in networks for s in net.seeds]
     metrics = {
         "what": what, "networks": names, "tasks": final.tasks, "eval_trials": final.trials,
@@ -113,7 +116,7 @@ def _train(cfg: dict[str, Any], networks: nn.ModuleList, ts: TaskSet, slot_tasks
         "recurrent_parameters": {net.kind: net.recurrent_parameters() for net in networks},
         "provenance": record(c, seed=cfg["run"]["seed"], scale=cfg["run"]["scale"],
                              data={"kind": "synthetic task trials (cordsnet.tasks)"},
-                             extra={"threads": torch.get_num_threads()}),
+                             extra={"threads": torch.get_num_threads(), "device": str(device)}),
     }
     write_json(out_dir / "metrics.json", metrics)
     state.unlink(missing_ok=True)

@@ -205,12 +205,13 @@ def simulate(networks: list[TaskRNN], inputs: torch.Tensor, dynamics: Dynamics, 
         if net.n_models != slots:
             raise ValueError(f"{net.kind} holds {net.n_models} networks but the inputs have {slots} slots")
     scale = math.sqrt(2 / dynamics.alpha)
-    gen = None if noise_seed is None else torch.Generator().manual_seed(noise_seed)
+    gen = None if noise_seed is None else torch.Generator(device=inputs.device).manual_seed(noise_seed)
     if gen is not None and dynamics.sigma_in > 0:
-        inputs = inputs + dynamics.sigma_in * scale * torch.randn(inputs.shape, generator=gen)
+        inputs = inputs + dynamics.sigma_in * scale * torch.randn(inputs.shape, generator=gen, device=inputs.device)
     drive = torch.cat([torch.einsum("stbi,sin->stbn", inputs, net.w_in) for net in networks])
     if gen is not None and dynamics.sigma_rec > 0:  # one draw per slot, the same for every kind (and cheaper)
-        noise = dynamics.sigma_rec * scale * torch.randn((slots, *drive.shape[1:]), generator=gen)
+        noise = dynamics.sigma_rec * scale * torch.randn((slots, *drive.shape[1:]), generator=gen,
+                                                         device=inputs.device)
         drive = drive + noise.repeat(len(networks), 1, 1, 1)
     drive = drive + torch.cat([net.bias for net in networks])[:, None, None, :]
     w_t = torch.cat([net.weight() for net in networks]).transpose(1, 2)

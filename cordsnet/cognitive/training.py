@@ -61,7 +61,8 @@ class Evaluation:
 
 
 def evaluate(networks: list[TaskRNN], taskset: TaskSet, slot_tasks: list[list[str]], dynamics: Dynamics,
-             trials: int, seed: int, tolerance: float = 0.2 * np.pi) -> Evaluation:
+             trials: int, seed: int, tolerance: float = 0.2 * np.pi, device: str | torch.device = "cpu",
+             ) -> Evaluation:
     """Performance on fresh trials (with the training noise): slot ``s`` is scored on the tasks ``slot_tasks[s]``;
     a task a slot does not do scores NaN."""
     tasks = sorted({t for ts in slot_tasks for t in ts}, key=list(taskset.names).index)
@@ -71,8 +72,8 @@ def evaluate(networks: list[TaskRNN], taskset: TaskSet, slot_tasks: list[list[st
         for j, task in enumerate(tasks):
             rng = np.random.default_rng([seed, j])
             batch = taskset.generate(task, rng, trials)
-            inputs = torch.from_numpy(np.repeat(batch.inputs[None], slots, 0))
-            _, out = simulate(networks, inputs, dynamics, noise_seed=step_seed(seed, 10_000 + j))
+            inputs = torch.from_numpy(np.repeat(batch.inputs[None], slots, 0)).to(device)
+            out = simulate(networks, inputs, dynamics, noise_seed=step_seed(seed, 10_000 + j))[1].cpu()
             ok = np.stack([performance(o, batch, taskset.layout, tolerance,
                                        int(taskset.timing.steps(taskset.timing.grace_ms))) for o in out.numpy()]
                           ).mean(1)
@@ -83,7 +84,8 @@ def evaluate(networks: list[TaskRNN], taskset: TaskSet, slot_tasks: list[list[st
 
 def train(networks: nn.ModuleList, batch_fn: BatchFn, dynamics: Dynamics, steps: int, lr: float, noise_seed: int,
           state_path: str | os.PathLike[str], checkpoint_every: int = 100, rate_penalty: float = 0.0,
-          monitor: Callable[[int], dict] | None = None, monitor_every: int = 0) -> list[dict]:
+          monitor: Callable[[int], dict] | None = None, monitor_every: int = 0,
+          device: str | torch.device = "cpu") -> list[dict]:
     """Train ``networks`` (modules of one size) for ``steps`` Adam steps; resumes from ``state_path`` if it exists.
 
     ``rate_penalty`` weighs the mean squared rate of each network (Yang et al.'s ``l2_h``): without it the
@@ -97,7 +99,7 @@ def train(networks: nn.ModuleList, batch_fn: BatchFn, dynamics: Dynamics, steps:
     start = 0
     if os.path.exists(state_path):
         state = load_tensors(state_path)
-        networks.load_state_dict(state["networks"])
+        networks.load_state_dict(state["networks"])  # copied onto the networks' device
         optimizer.load_state_dict(state["optimizer"])
         start, history = int(state["step"]), list(state["history"])
         log.info("resuming from %s at step %d of %d", state_path, start, steps)
@@ -111,7 +113,7 @@ def train(networks: nn.ModuleList, batch_fn: BatchFn, dynamics: Dynamics, steps:
     for step in bar:
         if monitor is not None and monitor_every and step % monitor_every == 0:
             history.append({"step": step, "monitor": monitor(step)})
-        inputs, targets, mask = stack(batch_fn(step))
+        inputs, targets, mask = (x.to(device) for x in stack(batch_fn(step)))
         rates, outputs = simulate(list(networks), inputs, dynamics, noise_seed=step_seed(noise_seed, step))
         losses = masked_loss(outputs, targets, mask) + rate_penalty * (rates**2).mean((1, 2, 3))
         if not torch.isfinite(losses).all():

@@ -39,6 +39,7 @@ rule cognitive_train:
     resources:
         mem_mb=lambda w: 3000 if CFG["run"]["scale"] != "paper" else 16000,
         runtime=lambda w: 30 if CFG["run"]["scale"] != "paper" else 1440,
+        gpu=lambda w: min(1, gpus("cognitive")),  # one GPU where the run has them (run.device)
     shell:
         "{CLI} cognitive-train --config-json {params.cfg:q} --threads {threads} {params.which} > {log:q} 2>&1"
 
