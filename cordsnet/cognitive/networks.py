@@ -120,59 +120,18 @@ class TaskRNN(nn.Module):
         return one
 
 
-def _activation(z: torch.Tensor, activation: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """f(z) and f'(z)."""
-    if activation == "relu":
-        return torch.relu(z), (z > 0).to(z.dtype)
-    return nn.functional.softplus(z), torch.sigmoid(z)
+def _activation(z: torch.Tensor, activation: str) -> torch.Tensor:
+    return torch.relu(z) if activation == "relu" else nn.functional.softplus(z)
 
 
-class Recurrence(torch.autograd.Function):
-    """``r_t = (1 - a) r_{t-1} + a f(drive_t + r_{t-1} W^T)`` from ``r_{-1} = 0``, with a hand-written backward.
-
-    The same equation as :func:`recurrence_reference`; the backward runs the adjoint recursion step by step and
-    forms the weight gradient in one batched product at the end. Internally time-major, so that every step reads
-    and writes contiguous memory. Tests check values and gradients against autograd on the reference.
-    """
-
-    @staticmethod
-    def forward(ctx, drive: torch.Tensor, w_t: torch.Tensor, alpha: float, activation: str) -> torch.Tensor:
-        drive = drive.transpose(0, 1).contiguous()  # (T, M, B, N)
-        rates = torch.empty_like(drive)
-        currents = torch.empty_like(drive)  # the pre-activations z_t, written in place by baddbmm
-        r = drive.new_zeros(drive.shape[1:])
-        for t in range(drive.shape[0]):
-            z = torch.baddbmm(drive[t], r, w_t, out=currents[t])
-            r = torch.add(r * (1 - alpha), _activation(z, activation)[0], alpha=alpha, out=rates[t])
-        ctx.save_for_backward(rates, currents, w_t)
-        ctx.alpha, ctx.activation = alpha, activation
-        return rates.transpose(0, 1)
-
-    @staticmethod
-    def backward(ctx, grad_rates: torch.Tensor):
-        rates, currents, w_t = ctx.saved_tensors
-        a = ctx.alpha
-        grad_rates = grad_rates.transpose(0, 1).contiguous()
-        grad_drive = torch.empty_like(grad_rates)
-        g = torch.zeros_like(grad_rates[0])
-        w = w_t.transpose(1, 2).contiguous()
-        for t in range(grad_rates.shape[0] - 1, -1, -1):
-            g += grad_rates[t]
-            slope = currents[t] > 0 if ctx.activation == "relu" else torch.sigmoid(currents[t])
-            dz = torch.mul(g, slope, out=grad_drive[t]).mul_(a)
-            g = torch.baddbmm(g, dz, w, beta=1 - a)
-        steps, m, b, n = rates.shape
-        previous = torch.cat([rates.new_zeros(1, m, b, n), rates[:-1]]).permute(1, 3, 0, 2).reshape(m, n, steps * b)
-        grad_w_t = torch.bmm(previous, grad_drive.permute(1, 0, 2, 3).reshape(m, steps * b, n))
-        return grad_drive.transpose(0, 1), grad_w_t, None, None
-
-
-def recurrence_reference(drive: torch.Tensor, w_t: torch.Tensor, alpha: float, activation: str) -> torch.Tensor:
-    """:class:`Recurrence` written plainly, differentiated by autograd: the oracle of the tests."""
+def recurrence(drive: torch.Tensor, w_t: torch.Tensor, alpha: float, activation: str) -> torch.Tensor:
+    """``r_t = (1 - a) r_{t-1} + a f(drive_t + r_{t-1} W^T)`` from ``r_{-1} = 0``; drive ``(M, T, B, N)``, ``w_t``
+    = W^T ``(M, N, N)``. A plain loop differentiated by autograd: a hand-written backward was slower at the default
+    sizes (benchmarks/cognitive.py, docs/cognitive.md)."""
     r = drive.new_zeros(drive.shape[0], drive.shape[2], drive.shape[3])
     rates = []
-    for drive_t in drive.unbind(1):
-        r = (1 - alpha) * r + alpha * _activation(torch.baddbmm(drive_t, r, w_t), activation)[0]
+    for drive_t in drive.unbind(1):  # one unbind: indexing per step would back-propagate a full-size zero each step
+        r = (1 - alpha) * r + alpha * _activation(torch.baddbmm(drive_t, r, w_t), activation)
         rates.append(r)
     return torch.stack(rates, 1)
 
@@ -188,7 +147,7 @@ class Dynamics:
     sigma_rec: float = 0.05
 
     def f(self, x: torch.Tensor) -> torch.Tensor:
-        return _activation(x, self.activation)[0]
+        return _activation(x, self.activation)
 
 
 def simulate(networks: list[TaskRNN], inputs: torch.Tensor, dynamics: Dynamics, noise_seed: int | None = None,
@@ -215,7 +174,7 @@ def simulate(networks: list[TaskRNN], inputs: torch.Tensor, dynamics: Dynamics, 
         drive = drive + noise.repeat(len(networks), 1, 1, 1)
     drive = drive + torch.cat([net.bias for net in networks])[:, None, None, :]
     w_t = torch.cat([net.weight() for net in networks]).transpose(1, 2)
-    rates_t = Recurrence.apply(drive, w_t, dynamics.alpha, dynamics.activation)
+    rates_t = recurrence(drive, w_t, dynamics.alpha, dynamics.activation)
     w_out = torch.cat([net.w_out for net in networks])
     b_out = torch.cat([net.b_out for net in networks])
     outputs = torch.sigmoid(torch.einsum("mtbn,mno->mtbo", rates_t, w_out) + b_out[:, None, None, :])

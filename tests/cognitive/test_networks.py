@@ -85,20 +85,3 @@ def test_noise_is_seeded_and_shared_by_kinds():
     c, _ = simulate(nets, x, Dynamics(), noise_seed=6)
     assert torch.equal(a, b) and not torch.equal(a, c)
     torch.testing.assert_close(a[0], a[1])  # two identical networks, one noise realisation
-
-
-@pytest.mark.parametrize("activation", ["relu", "softplus"])
-def test_the_hand_written_backward_matches_autograd_on_the_reference(activation):
-    from cordsnet.cognitive.networks import Recurrence, recurrence_reference
-
-    gen = torch.Generator().manual_seed(0)
-    drive = torch.randn(3, 9, 4, 6, generator=gen, dtype=torch.float64, requires_grad=True)
-    w_t = (0.4 * torch.randn(3, 6, 6, generator=gen, dtype=torch.float64)).requires_grad_()
-    weights = torch.randn(3, 9, 4, 6, generator=gen, dtype=torch.float64)
-    ours = Recurrence.apply(drive, w_t, 0.2, activation)
-    theirs = recurrence_reference(drive, w_t, 0.2, activation)
-    torch.testing.assert_close(ours, theirs)
-    g_ours = torch.autograd.grad((ours * weights).sum(), (drive, w_t))
-    g_theirs = torch.autograd.grad((theirs * weights).sum(), (drive, w_t))
-    for a, b in zip(g_ours, g_theirs, strict=True):
-        torch.testing.assert_close(a, b)
