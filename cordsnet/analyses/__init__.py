@@ -8,9 +8,11 @@ Every module has the same shape (docs/adding-an-analysis.md):
 - a CLI command registered with :func:`cordsnet.commands.command`, which the concern's rule file runs.
 
 Modules: :mod:`~cordsnet.analyses.compute` (Fig 2 compute), :mod:`~cordsnet.analyses.table1` (Table 1),
-:mod:`~cordsnet.analyses.dynamics` (Fig 1B, Fig 4A, Fig S1A). Importing this package imports none of them (and
-no torch); :func:`modules` finds them for the CLI, which imports them to register their commands: a new module
-needs no list to join.
+:mod:`~cordsnet.analyses.dynamics` (Fig 1B, Fig 4A, Fig S1A), :mod:`~cordsnet.analyses.noise`,
+:mod:`~cordsnet.analyses.temporal` and :mod:`~cordsnet.analyses.temporal_tables` (Fig 3, Fig 4B-C),
+:mod:`~cordsnet.analyses.cognitive` (Fig 1C, Fig 1D / S3, Tables S1-S2). Importing this package imports none
+of them (and no torch); :func:`modules` finds them for the CLI, which imports them to register their commands: a new
+module needs no list to join.
 """
 
 import pkgutil

@@ -309,6 +309,10 @@ def probes(variant: str, n: int) -> np.ndarray:
 
 
 def attractor_report(cfg: dict[str, Any]) -> Report:
+    """Fig 1D / S3: each MemoryPro network's delay-end states for probe stimuli, their fixed points, shape measures
+    and class, and the readout alignment in the delay and the response."""
+    from sklearn.decomposition import PCA
+
     from cordsnet.cognitive.attractors import classify, fixed_points, output_alignment, shape_measures
 
     c, a = cfg["cognitive"], cfg["cognitive"]["attractor"]
@@ -339,8 +343,6 @@ def attractor_report(cfg: dict[str, Any]) -> Report:
                        "alignment_response": output_alignment(response, readout),
                        "alignment_chance": float(np.linalg.matrix_rank(readout) / readout.shape[0]),
                        "correct": float(correct), "eval_trials": metrics["eval_trials"]}
-        from sklearn.decomposition import PCA
-
         pca = PCA(n_components=3).fit(delay)
         onset = int(t.periods["stimulus"][0][0])
         arrays[f"{v}_trajectories"] = pca.transform(rates[i, onset:t.length[0]].reshape(-1, rates.shape[-1])
