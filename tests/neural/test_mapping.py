@@ -1,0 +1,31 @@
+"""The ridge mapping on sites with known answers."""
+
+import numpy as np
+import pytest
+
+from cordsnet.neural.mapping import MappingError, ceiled, predictivity
+
+RNG = np.random.default_rng(0)
+FEATURES = RNG.normal(size=(200, 30))
+
+
+def test_a_linear_site_is_predicted_and_a_noise_site_is_not():
+    linear = FEATURES @ RNG.normal(size=30)
+    noise = RNG.normal(size=200)
+    half = linear / linear.std() + RNG.normal(size=200)  # signal and noise of equal variance: r about 0.71
+    r = predictivity(FEATURES, np.stack([linear, noise, half], 1), seed=1)
+    assert r[0] > 0.99 and abs(r[1]) < 0.2 and 0.55 < r[2] < 0.8
+
+
+def test_folds_are_seeded_and_too_few_images_are_refused():
+    y = FEATURES[:, :2]
+    assert np.array_equal(predictivity(FEATURES, y, seed=3), predictivity(FEATURES, y, seed=3))
+    with pytest.raises(MappingError, match="too few for 5 cross-validation folds"):
+        predictivity(FEATURES[:8], y[:8])
+    with pytest.raises(MappingError, match="same images"):
+        predictivity(FEATURES, y[:10])
+
+
+def test_ceiling_divides_by_positive_reliability_only():
+    out = ceiled(np.array([0.4, 0.4, 0.4]), np.array([0.8, 0.0, -0.1]))
+    assert out[0] == pytest.approx(0.5) and np.isnan(out[1:]).all()
