@@ -4,7 +4,8 @@ For one time bin, ``predictivity`` fits each site's repetition-averaged response
 same images with scikit-learn's ``RidgeCV`` (features standardised on the training fold, the penalty chosen by
 leave-one-out within it) over seeded K folds of images, and scores the held-out predictions of all folds together by
 Pearson r per site. ``ceiled`` divides by the sites' split-half reliability (Brain-Score's convention: score /
-ceiling), leaving sites without a positive ceiling out (NaN).
+ceiling), leaving sites without a positive ceiling out (NaN). ``paired_bootstrap`` tests whether one model's ceiled
+predictivity beats another's on the same images (Fig 6's comparison with a time-invariant baseline).
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ class MappingError(ValueError):
     """Data the mapping cannot use; the message says what to change."""
 
 
-def predictivity(features: np.ndarray, responses: np.ndarray, folds: int = 5,
-                 alphas: np.ndarray | None = None, seed: int = 0) -> np.ndarray:
-    """(sites,) Pearson r between held-out predictions and ``responses`` (images, sites) from ``features``
-    (images, features), over ``folds`` folds of images."""
+def held_out_predictions(features: np.ndarray, responses: np.ndarray, folds: int = 5,
+                         alphas: np.ndarray | None = None, seed: int = 0) -> np.ndarray:
+    """(images, sites) predictions of ``responses`` (images, sites) from ``features`` (images, features), each image
+    predicted by the model fitted on the folds that do not hold it."""
     from sklearn.linear_model import RidgeCV
     from sklearn.model_selection import KFold
     from sklearn.pipeline import make_pipeline
@@ -37,10 +38,46 @@ def predictivity(features: np.ndarray, responses: np.ndarray, folds: int = 5,
     for train, test in KFold(folds, shuffle=True, random_state=seed).split(features):
         model = make_pipeline(StandardScaler(), RidgeCV(alphas=alphas)).fit(features[train], responses[train])
         predicted[test] = model.predict(features[test])
+    return predicted
+
+
+def pearson(predicted: np.ndarray, responses: np.ndarray) -> np.ndarray:
+    """Pearson r over the first axis (images), for every other index (0 where either side is constant)."""
     p = predicted - predicted.mean(0)
     r = responses - responses.mean(0)
     denom = np.sqrt((p**2).sum(0) * (r**2).sum(0))
-    return np.divide((p * r).sum(0), denom, out=np.zeros(responses.shape[1]), where=denom > 0)
+    return np.divide((p * r).sum(0), denom, out=np.zeros(denom.shape), where=denom > 0)
+
+
+def predictivity(features: np.ndarray, responses: np.ndarray, folds: int = 5,
+                 alphas: np.ndarray | None = None, seed: int = 0) -> np.ndarray:
+    """(sites,) Pearson r between held-out predictions and ``responses`` (images, sites) from ``features``
+    (images, features), over ``folds`` folds of images."""
+    return pearson(held_out_predictions(features, responses, folds, alphas, seed), np.asarray(responses, dtype=float))
+
+
+def paired_bootstrap(responses: np.ndarray, predicted_a: np.ndarray, predicted_b: np.ndarray,
+                     reliability: np.ndarray, samples: int = 1000, seed: int = 0) -> dict[str, float]:
+    """Is model A's ceiled predictivity higher than model B's? ``responses`` and the held-out predictions are
+    (bins, images, sites), ``reliability`` (sites, bins) as ``split_half_reliability`` gives it; the statistic is
+    the mean over sites and bins of A's ceiled r minus B's, recomputed on
+    ``samples`` resamplings of the images (the same images for both: paired). Returns the difference, its 95%
+    interval and the two-sided bootstrap p-value (twice the smaller tail at 0)."""
+    rng = np.random.default_rng(seed)
+    n = responses.shape[1]
+    ceiling = np.asarray(reliability, dtype=float).T  # (bins, sites), as the r below
+
+    def statistic(idx: np.ndarray) -> float:
+        ra = ceiled(pearson(predicted_a[:, idx].swapaxes(0, 1), responses[:, idx].swapaxes(0, 1)), ceiling)
+        rb = ceiled(pearson(predicted_b[:, idx].swapaxes(0, 1), responses[:, idx].swapaxes(0, 1)), ceiling)
+        return float(np.nanmean(ra - rb))
+
+    observed = statistic(np.arange(n))
+    boots = np.array([statistic(rng.integers(0, n, n)) for _ in range(samples)])
+    tail = min((boots <= 0).mean(), (boots >= 0).mean())
+    return {"difference": observed, "ci_low": float(np.quantile(boots, 0.025)),
+            "ci_high": float(np.quantile(boots, 0.975)), "p_value": float(min(1.0, 2 * tail)), "samples": samples,
+            "test": "paired bootstrap over images, two-sided"}
 
 
 def ceiled(score: np.ndarray, reliability: np.ndarray) -> np.ndarray:

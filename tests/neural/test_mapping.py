@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cordsnet.neural.mapping import MappingError, ceiled, predictivity
+from cordsnet.neural.mapping import MappingError, ceiled, paired_bootstrap, predictivity
 
 RNG = np.random.default_rng(0)
 FEATURES = RNG.normal(size=(200, 30))
@@ -29,3 +29,15 @@ def test_folds_are_seeded_and_too_few_images_are_refused():
 def test_ceiling_divides_by_positive_reliability_only():
     out = ceiled(np.array([0.4, 0.4, 0.4]), np.array([0.8, 0.0, -0.1]))
     assert out[0] == pytest.approx(0.5) and np.isnan(out[1:]).all()
+
+
+def test_the_paired_bootstrap_tells_a_better_model_and_not_an_equal_one():
+    rng = np.random.default_rng(2)
+    responses = rng.normal(size=(3, 120, 4))  # bins, images, sites
+    good = responses + 0.5 * rng.normal(size=responses.shape)
+    poor = responses + 3.0 * rng.normal(size=responses.shape)
+    reliability = np.full((4, 3), 0.9)
+    better = paired_bootstrap(responses, good, poor, reliability, samples=300)
+    assert better["difference"] > 0.3 and better["ci_low"] > 0 and better["p_value"] < 0.01
+    same = paired_bootstrap(responses, good, good, reliability, samples=50)
+    assert same["difference"] == 0 and same["p_value"] == 1.0
