@@ -24,8 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from cordsnet.cognitive import networks as nw
-from cordsnet.cognitive.training import masked_loss, stack
+from cordsnet.cognitive.training import losses, stack
 from cordsnet.config import load_config
 from cordsnet.io import write_json, write_text
 from cordsnet.provenance import code_version
@@ -38,8 +37,7 @@ def _batch(ts, seeds, step, per_task):
 def _step(groups, optimizers, inputs, targets, mask, dyn, penalty):
     for group, opt in zip(groups, optimizers, strict=True):
         nets, slots = group
-        rates, out = nw.simulate(nets, inputs[slots], dyn, noise_seed=1)
-        loss = masked_loss(out, targets[slots], mask[slots]) + penalty * (rates**2).mean((1, 2, 3))
+        loss = losses(nets, inputs[slots], targets[slots], mask[slots], dyn, 1, penalty)
         opt.zero_grad(set_to_none=True)
         loss.sum().backward()
         opt.step()

@@ -76,10 +76,16 @@ def attractor_networks(cfg: dict[str, Any]) -> nn.ModuleList:
                                   layout.n_in, layout.n_out, c["init_gain"])])
 
 
-def load_networks(networks: nn.ModuleList, path: str | Path) -> nn.ModuleList:
-    if not Path(path).exists():
+def _trained(path: str | Path) -> Path:
+    """``path`` of a training output, or FileNotFoundError saying which rule makes it."""
+    path = Path(path)
+    if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: train the task networks first (snakemake cognitive_train)")
-    networks.load_state_dict(load_tensors(path)["networks"])
+    return path
+
+
+def load_networks(networks: nn.ModuleList, path: str | Path) -> nn.ModuleList:
+    networks.load_state_dict(load_tensors(_trained(path))["networks"])
     return networks
 
 
@@ -264,9 +270,7 @@ def comparison_report(cfg: dict[str, Any]) -> tuple[Report, list[Table]]:
 def _read_json(path: Path) -> dict[str, Any]:
     import json
 
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist: train the task networks first (snakemake cognitive_train)")
-    return json.loads(path.read_text())
+    return json.loads(_trained(path).read_text())
 
 
 def _s1_row(m: Matching, counted: dict[str, int]) -> dict[str, Any]:

@@ -47,6 +47,14 @@ def masked_loss(outputs: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor
     return ((outputs - t) ** 2 * m).sum((1, 2, 3)) / m.sum((1, 2, 3))
 
 
+def losses(networks: list[TaskRNN], inputs: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor,
+           dynamics: Dynamics, noise_seed: int, rate_penalty: float) -> torch.Tensor:
+    """(M,) training loss of every network on one batch: its cost-masked squared error plus ``rate_penalty`` x its
+    mean squared rate (Yang et al.'s ``l2_h``)."""
+    rates, outputs = simulate(networks, inputs, dynamics, noise_seed=noise_seed)
+    return masked_loss(outputs, targets, mask) + rate_penalty * (rates**2).mean((1, 2, 3))
+
+
 def step_seed(seed: int, step: int) -> int:
     return int(np.random.SeedSequence([seed, step]).generate_state(1)[0])
 
@@ -88,8 +96,8 @@ def train(networks: nn.ModuleList, batch_fn: BatchFn, dynamics: Dynamics, steps:
           device: str | torch.device = "cpu") -> list[dict]:
     """Train ``networks`` (modules of one size) for ``steps`` Adam steps; resumes from ``state_path`` if it exists.
 
-    ``rate_penalty`` weighs the mean squared rate of each network (Yang et al.'s ``l2_h``): without it the
-    fully-connected networks' rates run away under ReLU (docs/cognitive.md). Returns the history: the loss of every
+    The loss is :func:`losses`; without its ``rate_penalty`` the fully-connected networks' rates run away under ReLU
+    (docs/cognitive.md). Returns the history: the loss of every
     network at every step, plus ``{"monitor": monitor(step)}`` every ``monitor_every`` steps and at the end. The
     state file holds weights, optimiser, step and history, atomically rewritten every ``checkpoint_every`` steps;
     it loads with ``weights_only=True``.
@@ -114,15 +122,14 @@ def train(networks: nn.ModuleList, batch_fn: BatchFn, dynamics: Dynamics, steps:
         if monitor is not None and monitor_every and step % monitor_every == 0:
             history.append({"step": step, "monitor": monitor(step)})
         inputs, targets, mask = (x.to(device) for x in stack(batch_fn(step)))
-        rates, outputs = simulate(list(networks), inputs, dynamics, noise_seed=step_seed(noise_seed, step))
-        losses = masked_loss(outputs, targets, mask) + rate_penalty * (rates**2).mean((1, 2, 3))
-        if not torch.isfinite(losses).all():
+        loss = losses(list(networks), inputs, targets, mask, dynamics, step_seed(noise_seed, step), rate_penalty)
+        if not torch.isfinite(loss).all():
             raise FloatingPointError(f"non-finite loss at step {step}; the last good state is {state_path}")
         optimizer.zero_grad(set_to_none=True)
-        losses.sum().backward()
+        loss.sum().backward()
         optimizer.step()
-        history.append({"step": step + 1, "loss": losses.detach().tolist()})
-        bar.set_postfix(loss=f"{losses.mean().item():.4f}")
+        history.append({"step": step + 1, "loss": loss.detach().tolist()})
+        bar.set_postfix(loss=f"{loss.mean().item():.4f}")
         if (step + 1) % checkpoint_every == 0 and step + 1 < steps:
             save(step + 1)
     if monitor is not None and monitor_every and not (history and "monitor" in history[-1]):

@@ -19,6 +19,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 TWO_PI = 2 * np.pi
+BASELINE = 0.05
+"""target of an output that should be off (fixation after it goes off, the ring outside the response)"""
+AMPLITUDE = 0.8
+"""height above the baseline of an output that should be on; also the peak of an input ring's code"""
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ def circular_distance(a, b) -> np.ndarray:
     return np.minimum(d, TWO_PI - d)
 
 
-def ring_code(theta, preferred: np.ndarray, amplitude: float = 0.8, width: float = np.pi / 8) -> np.ndarray:
+def ring_code(theta, preferred: np.ndarray, amplitude: float = AMPLITUDE, width: float = np.pi / 8) -> np.ndarray:
     """``(B, n_ring)`` population code of directions ``theta`` (B,)."""
     d = circular_distance(np.asarray(theta)[:, None], preferred[None, :])
     return amplitude * np.exp(-(d**2) / (2 * width**2))
@@ -217,12 +221,12 @@ def assemble(schedule: Schedule, layout: InputLayout, timing: Timing, inputs: np
     aim = ~np.isnan(target_direction)
     go = aim | ~np.isnan(magnitude)
     responding = schedule.from_start_of(response)
-    targets = np.full((steps, batch, layout.n_out), 0.05)
-    targets[..., 0] = np.where(fixating | (~go[None, :] & in_trial), 0.8, 0.05)
+    targets = np.full((steps, batch, layout.n_out), BASELINE)
+    targets[..., 0] = np.where(fixating | (~go[None, :] & in_trial), AMPLITUDE, BASELINE)
     bump = ring_code(np.where(aim, target_direction, 0.0), layout.preferred)
     targets[..., layout.ring_out] += np.where((responding & aim[None, :])[..., None], bump[None], 0.0)
     targets[..., layout.magnitude_out] += np.where(responding & ~np.isnan(magnitude)[None, :],
-                                                   0.8 * np.nan_to_num(magnitude)[None, :], 0.0)
+                                                   AMPLITUDE * np.nan_to_num(magnitude)[None, :], 0.0)
 
     weight = np.where(schedule.from_start_of(response), timing.response_weight, 1.0) * in_trial
     grace = timing.steps(timing.grace_ms)
@@ -255,7 +259,7 @@ def performance(outputs: np.ndarray, trials: Trials, layout: InputLayout, tolera
     aim, line = ~np.isnan(trials.target_direction), ~np.isnan(trials.target_magnitude)
     direction = decode_direction(last[:, layout.ring_out], layout.preferred)
     aimed = circular_distance(direction, np.nan_to_num(trials.target_direction)) < tolerance
-    magnitude = (last[:, layout.magnitude_out] - 0.05) / 0.8
+    magnitude = (last[:, layout.magnitude_out] - BASELINE) / AMPLITUDE
     sized = np.abs(magnitude - np.nan_to_num(trials.target_magnitude)) < tolerance / (2 * np.pi)
     released = last[:, 0] < 0.5
     return held & np.where(aim, released & aimed, np.where(line, released & sized, ~released))

@@ -84,8 +84,9 @@ class TaskSet:
         return np.full(batch, (low + high) / 2) if fixed else rng.uniform(low, high, batch)
 
     def _directions(self, rng, batch, stimulus) -> np.ndarray:
-        return np.mod(np.asarray(stimulus, dtype=float), TWO_PI) if stimulus is not None else rng.uniform(0, TWO_PI,
-                                                                                                           batch)
+        if stimulus is None:
+            return rng.uniform(0, TWO_PI, batch)
+        return np.mod(np.asarray(stimulus, dtype=float), TWO_PI)
 
     def _blank(self, schedule: Schedule) -> np.ndarray:
         return np.zeros((schedule.steps, schedule.length.size, self.layout.n_in))

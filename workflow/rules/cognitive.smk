@@ -95,7 +95,7 @@ rule cognitive_figures:
         notebook=f"{workflow.basedir}/notebooks/cognitive.ipynb",
         results=COGNITIVE_RESULTS,
         tables=COGNITIVE_TABLES,
-        metrics=[cognitive_model(n, "metrics.json") for n in COGNITIVE_NETWORKS],
+        metrics=[cognitive_model(f"N{n}", "metrics.json") for n in CFG["cognitive"]["sizes"]],  # learning curves
     output:
         notebook=str(L.notebook("cognitive")),
         png=[report(str(L.figure(name, "png")), caption=f"../report/{name}.rst", category="Cognitive tasks")
