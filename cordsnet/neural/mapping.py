@@ -1,11 +1,14 @@
 """Mapping model activity to recorded sites: cross-validated ridge regression and its ceiling (Fig 6).
 
 For one time bin, ``predictivity`` fits each site's repetition-averaged response from the model's features of the
-same images with scikit-learn's ``RidgeCV`` (features standardised on the training fold, the penalty chosen by
-leave-one-out within it) over seeded K folds of images, and scores the held-out predictions of all folds together by
-Pearson r per site. ``ceiled`` divides by the sites' split-half reliability (Brain-Score's convention: score /
-ceiling), leaving sites without a positive ceiling out (NaN). ``paired_bootstrap`` tests whether one model's ceiled
-predictivity beats another's on the same images (Fig 6's comparison with a time-invariant baseline).
+same images with scikit-learn's ``RidgeCV`` (features standardised on the training fold, each site's penalty chosen
+by leave-one-out within it) over seeded K folds of images, and scores the held-out predictions of all folds together
+by Pearson r per site. Over time (:func:`predictions_over_time`) each bin gets its own map: time-resolved features are
+fitted bin by bin; features held constant over time are fitted once for all bins, which is the same fit because
+every (site, bin) target has its own penalty. ``ceiled`` divides by the sites' split-half reliability (Brain-Score's
+convention: score / ceiling), leaving sites without a positive ceiling out (NaN). ``paired_bootstrap`` tests whether
+one model's ceiled predictivity beats another's on the same images (Fig 6's comparison with a time-invariant
+baseline).
 """
 
 from __future__ import annotations
@@ -36,9 +39,31 @@ def held_out_predictions(features: np.ndarray, responses: np.ndarray, folds: int
     alphas = np.logspace(-3, 4, 15) if alphas is None else alphas
     predicted = np.zeros_like(responses)
     for train, test in KFold(folds, shuffle=True, random_state=seed).split(features):
-        model = make_pipeline(StandardScaler(), RidgeCV(alphas=alphas)).fit(features[train], responses[train])
+        model = make_pipeline(StandardScaler(), RidgeCV(alphas=alphas, alpha_per_target=True))
+        model.fit(features[train], responses[train])
         predicted[test] = model.predict(features[test])
     return predicted
+
+
+def predictions_over_time(features: np.ndarray, responses: np.ndarray, folds: int = 5,
+                          alphas: np.ndarray | None = None, seed: int = 0) -> np.ndarray:
+    """(bins, images, sites) held-out predictions of ``responses`` (images, sites, bins) from time-resolved
+    ``features`` (bins, images, F), one map per bin, or time-invariant ones (images, F), one fit for all bins."""
+    responses = np.asarray(responses, dtype=float)
+    images, sites, bins = responses.shape
+    if np.ndim(features) == 2:
+        flat = held_out_predictions(features, responses.reshape(images, sites * bins), folds, alphas, seed)
+        return flat.reshape(images, sites, bins).transpose(2, 0, 1)
+    if len(features) != bins:
+        raise MappingError(f"{len(features)} bins of features but {bins} of responses: bin the model's activity in "
+                           "the recordings' bins (cordsnet.neural.timebins.bin_average)")
+    return np.stack([held_out_predictions(features[b], responses[..., b], folds, alphas, seed) for b in range(bins)])
+
+
+def scores_over_time(predicted: np.ndarray, responses: np.ndarray) -> np.ndarray:
+    """(sites, bins) Pearson r across images of ``predicted`` (bins, images, sites) and ``responses`` (images,
+    sites, bins)."""
+    return pearson(predicted.transpose(1, 2, 0), np.asarray(responses, dtype=float))
 
 
 def pearson(predicted: np.ndarray, responses: np.ndarray) -> np.ndarray:

@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from cordsnet.neural.mapping import MappingError, ceiled, paired_bootstrap, predictivity
+from cordsnet.neural.mapping import (
+    MappingError,
+    ceiled,
+    paired_bootstrap,
+    predictions_over_time,
+    predictivity,
+    scores_over_time,
+)
 
 RNG = np.random.default_rng(0)
 FEATURES = RNG.normal(size=(200, 30))
@@ -41,3 +48,16 @@ def test_the_paired_bootstrap_tells_a_better_model_and_not_an_equal_one():
     assert better["difference"] > 0.3 and better["ci_low"] > 0 and better["p_value"] < 0.01
     same = paired_bootstrap(responses, good, good, reliability, samples=50)
     assert same["difference"] == 0 and same["p_value"] == 1.0
+
+
+def test_time_invariant_features_fit_once_equal_fits_per_bin():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(40, 6))
+    y = 0.3 * rng.normal(size=(40, 3, 4)) + x[:, :3, None]
+    once = predictions_over_time(x, y, folds=4)
+    per_bin = predictions_over_time(np.repeat(x[None], 4, axis=0), y, folds=4)
+    assert once.shape == (4, 40, 3) and np.allclose(once, per_bin)
+    r = scores_over_time(once, y)
+    assert r.shape == (3, 4) and (r > 0.5).all()
+    with pytest.raises(MappingError, match="bins of features"):
+        predictions_over_time(np.repeat(x[None], 3, axis=0), y, folds=4)
