@@ -113,6 +113,7 @@ def check_consistency(cfg: dict[str, Any]) -> None:
                 "the last post-stimulus steps). Lower penalty_steps or raise post_stimulus_steps.")
     _check_temporal(cfg)
     _check_cognitive(cfg)
+    _check_neural(cfg)
     data = cfg.get("data")
     if data is not None:
         for name, where in data["sources"].items():
@@ -175,6 +176,69 @@ def _check_cognitive(cfg: dict[str, Any]) -> None:
         except MatchingError as e:
             raise ConfigError(f"invalid configuration at 'cognitive.{key if e.key == 'sizes' else e.key}' "
                               f"(size {size}): {e}") from None
+
+
+def _check_neural(cfg: dict[str, Any]) -> None:
+    """Fig 6: the scored and generating models among those trained, a setting for every region, areas that exist,
+    a window the bins fit in, enough images for the folds, and the recordings' files when they are the data."""
+    n, model, data = cfg.get("neural"), cfg.get("model"), cfg.get("data")
+    if n is None:
+        return
+
+    def bad(key: str, why: str) -> ConfigError:
+        return ConfigError(f"invalid configuration at 'neural.{key}': {why}")
+
+    lo, hi = n["window_ms"]
+    if hi <= lo:
+        raise bad("window_ms", f"{n['window_ms']} must be [start, end] with end > start (ms after onset)")
+    if n["images"] < 2 * n["folds"]:
+        raise bad("images", f"{n['images']} images are too few for neural.folds = {n['folds']} (at least "
+                            f"{2 * n['folds']}): use more images or fewer folds")
+    surrogate = n["data"] == "surrogate"
+    per_region = ["region_areas", "latency_ms"] + (["surrogate.areas", "surrogate.latency_ms"] if surrogate else [])
+    for key in per_region:
+        node = n["surrogate"][key.split(".")[1]] if "." in key else n[key]
+        missing = [r for r in n["regions"] if r not in node]
+        if missing:
+            raise bad(key, f"no value for region(s) {missing} of neural.regions {n['regions']}: give one per region")
+    if surrogate and hi - lo < n["surrogate"]["bin_ms"]:
+        raise bad("surrogate.bin_ms", f"{n['surrogate']['bin_ms']} ms bins do not fit in neural.window_ms "
+                                      f"{n['window_ms']}; lower it")
+    if not surrogate:
+        for key in ("assembly", "stimuli", "images"):
+            where = n["sources"][key]
+            if not where:
+                raise bad(f"sources.{key}", "not set, but neural.data is 'recordings': name the assembly netCDF, the "
+                                           "stimulus set's CSV and its image folder (docs/neural.md), or set "
+                                           "neural.data to 'surrogate'")
+    if data is not None and n["dataset"] is not None and n["dataset"] not in data["datasets"]:
+        raise bad("dataset", f"{n['dataset']!r} is not among data.datasets {data['datasets']}: the scored model is "
+                             "a trained one; choose one of them, or null for the first")
+    if model is None:
+        return
+    depths = model["depths"]
+    depth = n["depth"] or max(depths)
+    if depth not in depths:
+        raise bad("depth", f"{depth} is not among model.depths {depths}; choose one of them, or null for the deepest")
+    for r, a in n["region_areas"].items():
+        if not -depth <= a < depth:
+            raise bad(f"region_areas.{r}", f"area {a} does not exist in CordsNet-R{depth} (areas 0..{depth - 1}, or "
+                                           f"-1..-{depth} from the last)")
+    if not surrogate:
+        return
+    others = [d for d in depths if d != depth]
+    gen = n["surrogate"]["depth"] or (min(others) if others else depth)
+    if gen not in depths:
+        raise bad("surrogate.depth", f"{gen} is not among model.depths {depths}: the generating network is a trained "
+                                     "one; choose one of them")
+    if gen == depth and n["surrogate"]["stage"] == n["stage"]:
+        raise bad("surrogate.depth", f"the generating network (R{gen}, {n['surrogate']['stage']}) is the scored one: "
+                                     "the surrogate must come from a different network; choose another depth or "
+                                     "neural.surrogate.stage")
+    for r, a in n["surrogate"]["areas"].items():
+        if not -gen <= a < gen:
+            raise bad(f"surrogate.areas.{r}", f"area {a} does not exist in the generating CordsNet-R{gen} (areas "
+                                              f"0..{gen - 1}, or -1..-{gen} from the last)")
 
 
 def load_config(source: str | os.PathLike[str] | dict[str, Any], partial: bool = False) -> dict[str, Any]:

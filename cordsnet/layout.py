@@ -8,6 +8,7 @@ it while planning. Paths are built by string formatting, so Snakemake wildcards 
     <data>/prepared/<dataset>/{train,test}.pt, manifest.json
     <results>/models/<dataset>/R<depth>/<stage>/{checkpoint.pt, metrics.json, train_state.pt}
     <results>/cognitive/models/{N<size>,attractors}/{checkpoint.pt, metrics.json}   (cognitive-task networks)
+    <results>/neural/surrogate/{assembly.nc, stimuli.csv, images/, truth.npz, surrogate.json}   (synthetic)
     <results>/tables/<name>.{csv,md,provenance.json}
     <results>/<concern>/<name>.{json,npz}            (analysis outputs, e.g. dynamics/eigs.json)
     <results>/figures/<name>.{png,pdf,provenance.json}
@@ -74,6 +75,11 @@ class Layout:
         ``checkpoint.pt``, ``metrics.json`` (and ``train_state.pt`` while training). Under the concern's own folder,
         not ``models/`` (the training stage's DVC output)."""
         return self.results / "cognitive" / "models" / name
+
+    def neural_surrogate(self) -> Path:
+        """The synthetic surrogate of the V4/IT recordings (default scale): ``assembly.nc``, ``stimuli.csv``,
+        ``images/``, ``truth.npz`` (the noise-free rates) and ``surrogate.json`` (written last)."""
+        return self.results / "neural" / "surrogate"
 
     # -- tables, analysis outputs, figures ------------------------------------------------------------------
     def table(self, name: str, ext: str = "csv") -> Path:

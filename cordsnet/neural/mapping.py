@@ -5,10 +5,10 @@ same images with scikit-learn's ``RidgeCV`` (features standardised on the traini
 by leave-one-out within it) over seeded K folds of images, and scores the held-out predictions of all folds together
 by Pearson r per site. Over time (:func:`predictions_over_time`) each bin gets its own map: time-resolved features are
 fitted bin by bin; features held constant over time are fitted once for all bins, which is the same fit because
-every (site, bin) target has its own penalty. ``ceiled`` divides by the sites' split-half reliability (Brain-Score's
-convention: score / ceiling), leaving sites without a positive ceiling out (NaN). ``paired_bootstrap`` tests whether
-one model's ceiled predictivity beats another's on the same images (Fig 6's comparison with a time-invariant
-baseline).
+every (site, bin) target has its own penalty. ``ceiled_score`` divides each bin's median r over sites by a ceiling
+made of the median split-half reliability, leaving out bins without a reliable signal; ``ceiled`` is the per-site
+ratio. ``paired_bootstrap`` tests whether one model's ceiled predictivity beats another's on the same images (Fig 6's
+comparison with a time-invariant baseline).
 """
 
 from __future__ import annotations
@@ -82,19 +82,20 @@ def predictivity(features: np.ndarray, responses: np.ndarray, folds: int = 5,
 
 
 def paired_bootstrap(responses: np.ndarray, predicted_a: np.ndarray, predicted_b: np.ndarray,
-                     reliability: np.ndarray, samples: int = 1000, seed: int = 0) -> dict[str, float]:
+                     reliability: np.ndarray, samples: int = 1000, seed: int = 0,
+                     min_reliability: float = 0.0, method: str = "attenuation") -> dict[str, float]:
     """Is model A's ceiled predictivity higher than model B's? ``responses`` and the held-out predictions are
     (bins, images, sites), ``reliability`` (sites, bins) as ``split_half_reliability`` gives it; the statistic is
-    the mean over sites and bins of A's ceiled r minus B's, recomputed on
-    ``samples`` resamplings of the images (the same images for both: paired). Returns the difference, its 95%
-    interval and the two-sided bootstrap p-value (twice the smaller tail at 0)."""
+    the mean over scored bins of A's :func:`ceiled_score` minus B's, recomputed on ``samples`` resamplings of the
+    images (the same images for both: paired). Returns the difference, its 95% interval and the two-sided bootstrap
+    p-value (twice the smaller tail at 0)."""
     rng = np.random.default_rng(seed)
     n = responses.shape[1]
-    ceiling = np.asarray(reliability, dtype=float).T  # (bins, sites), as the r below
 
     def statistic(idx: np.ndarray) -> float:
-        ra = ceiled(pearson(predicted_a[:, idx].swapaxes(0, 1), responses[:, idx].swapaxes(0, 1)), ceiling)
-        rb = ceiled(pearson(predicted_b[:, idx].swapaxes(0, 1), responses[:, idx].swapaxes(0, 1)), ceiling)
+        y = responses[:, idx].transpose(1, 2, 0)
+        ra = ceiled_score(pearson(predicted_a[:, idx].transpose(1, 2, 0), y), reliability, min_reliability, method)
+        rb = ceiled_score(pearson(predicted_b[:, idx].transpose(1, 2, 0), y), reliability, min_reliability, method)
         return float(np.nanmean(ra - rb))
 
     observed = statistic(np.arange(n))
@@ -103,6 +104,27 @@ def paired_bootstrap(responses: np.ndarray, predicted_a: np.ndarray, predicted_b
     return {"difference": observed, "ci_low": float(np.quantile(boots, 0.025)),
             "ci_high": float(np.quantile(boots, 0.975)), "p_value": float(min(1.0, 2 * tail)), "samples": samples,
             "test": "paired bootstrap over images, two-sided"}
+
+
+CEILINGS = ("attenuation", "brainscore")
+
+
+def ceiled_score(r: np.ndarray, reliability: np.ndarray, min_reliability: float = 0.0,
+                 method: str = "attenuation") -> np.ndarray:
+    """(bins,) the ceiled score of each bin: the median over sites of ``r`` (sites, bins) divided by the ceiling made
+    of the median over sites of the ``reliability`` (sites, bins): its square root (``attenuation``: Spearman's
+    correction, under which a noise-free model of the true rates scores 1, since r(truth, mean of repetitions) =
+    sqrt(reliability)), or the reliability itself (``brainscore``: Brain-Score's convention, under which such a model
+    scores 1 / sqrt(reliability) > 1). A bin whose median reliability is at most ``min_reliability`` is NaN: it holds
+    no reliable stimulus information (before the response starts), and a ceiling near zero would make noise look
+    like a perfect score."""
+    if method not in CEILINGS:
+        raise ValueError(f"ceiling method {method!r}: choose one of {CEILINGS}")
+    reliability = np.median(np.asarray(reliability, dtype=float), axis=0)
+    raw = np.median(np.asarray(r, dtype=float), axis=0)
+    ok = reliability > max(min_reliability, 0.0)
+    ceiling = np.sqrt(np.clip(reliability, 0, None)) if method == "attenuation" else reliability
+    return np.divide(raw, ceiling, out=np.full(raw.shape, np.nan), where=ok)
 
 
 def ceiled(score: np.ndarray, reliability: np.ndarray) -> np.ndarray:

@@ -2,8 +2,9 @@
 
 The default scale cannot reach the real recordings, so it runs the identical pipeline on "recordings" whose ground
 truth is known: each site's rate is a rectified random mixture of a generating network's features in each time bin
-(for the workflow: a different trained network than the one being scored), delayed by a per-region latency,
-smoothed in time, and observed as Poisson counts over repetitions. Every file says "synthetic surrogate" (its name
+(for the workflow: a different trained network than the one being scored, its activity binned with a per-region
+latency by :func:`cordsnet.neural.timebins.bin_average`), smoothed in time, and observed as Poisson counts over
+repetitions. Every file says "synthetic surrogate" (its name
 and attributes); the ground truth (the noise-free rates) is returned so that recovery can be measured.
 """
 
@@ -19,17 +20,14 @@ from cordsnet.io import atomic_path
 LABEL = "synthetic surrogate"
 
 
-def synthetic_rates(features: np.ndarray, sites: int, latency_bins: int, smoothing: float, rate: float,
+def synthetic_rates(features: np.ndarray, sites: int, smoothing: float, rate: float,
                     rng: np.random.Generator) -> np.ndarray:
     """(images, sites, bins) noise-free rates from ``features`` (images, bins, F): softplus of a random mixture,
-    normalised to mean ``rate``, shifted ``latency_bins`` later (the first bins repeat the first value) and smoothed
-    by an exponential filter with time constant ``smoothing`` bins."""
+    normalised to mean ``rate`` and smoothed by an exponential filter with time constant ``smoothing`` bins."""
     images, bins, width = features.shape
     mix = rng.normal(size=(width, sites)) / np.sqrt(width)
     z = np.einsum("ibf,fs->isb", (features - features.mean((0, 1))) / (features.std((0, 1)) + 1e-9), mix)
     r = np.logaddexp(0.0, 2.0 * z)
-    if latency_bins:
-        r = np.concatenate([np.repeat(r[..., :1], latency_bins, axis=2), r[..., :-latency_bins]], axis=2)
     if smoothing > 0:
         decay = np.exp(-1.0 / smoothing)
         for b in range(1, bins):

@@ -6,7 +6,9 @@ import pytest
 from cordsnet.neural.mapping import (
     MappingError,
     ceiled,
+    ceiled_score,
     paired_bootstrap,
+    pearson,
     predictions_over_time,
     predictivity,
     scores_over_time,
@@ -36,6 +38,26 @@ def test_folds_are_seeded_and_too_few_images_are_refused():
 def test_ceiling_divides_by_positive_reliability_only():
     out = ceiled(np.array([0.4, 0.4, 0.4]), np.array([0.8, 0.0, -0.1]))
     assert out[0] == pytest.approx(0.5) and np.isnan(out[1:]).all()
+
+
+def test_the_ceiled_score_divides_medians_and_skips_unreliable_bins():
+    r = np.array([[0.4, 0.2, 0.5], [0.6, 0.3, 0.5], [0.5, 0.1, 0.5]])  # sites x bins
+    rel = np.array([[0.8, 0.05, 0.9], [1.0, 0.05, 1.0], [0.9, 0.05, 0.5]])
+    out = ceiled_score(r, rel, min_reliability=0.1, method="brainscore")
+    assert out[0] == pytest.approx(0.5 / 0.9) and np.isnan(out[1]) and out[2] == pytest.approx(0.5 / 0.9)
+    assert ceiled_score(r, rel, 0.1)[0] == pytest.approx(0.5 / np.sqrt(0.9))
+
+
+def test_a_model_of_the_true_rates_scores_one_under_the_attenuation_ceiling():
+    rng = np.random.default_rng(5)
+    truth = rng.gamma(2.0, 1.0, size=(300, 40))  # images x sites, one bin
+    trials = rng.poisson(np.repeat(truth[None], 6, axis=0)).astype(float)  # 6 repetitions
+    halves = trials[:3].mean(0), trials[3:].mean(0)
+    split = pearson(halves[0], halves[1])
+    reliability = (2 * split / (1 + split))[:, None]
+    r = pearson(truth, trials.mean(0))[:, None]
+    assert ceiled_score(r, reliability)[0] == pytest.approx(1.0, abs=0.05)
+    assert ceiled_score(r, reliability, method="brainscore")[0] > 1.05
 
 
 def test_the_paired_bootstrap_tells_a_better_model_and_not_an_equal_one():
