@@ -60,5 +60,9 @@ CONCERNS: dict[str, Concern] = {
                 ("run.seed", "cognitive"),
                 ("cordsnet/tasks", "cordsnet/cognitive", "cordsnet/analyses/cognitive.py"),
                 notebook="cognitive", figures=("task_performance", "procrustes", "attractors")),
+        Concern("neural", "Fig 6 (claim C10)", ("run", "paths", "data", "model", "simulation", "neural"),
+                ("run.seed", "data", "model", "simulation", "neural"),
+                ("cordsnet/neural", "cordsnet/analyses/neural.py", "cordsnet/engine", "cordsnet/models"),
+                notebook="neural", figures=("neural_time_courses", "neural_predictivity", "neural_comparison")),
     )
 }

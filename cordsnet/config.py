@@ -216,8 +216,10 @@ def _check_neural(cfg: dict[str, Any]) -> None:
                              "a trained one; choose one of them, or null for the first")
     if model is None:
         return
+    from cordsnet.neural.settings import generator_depth, scored_depth
+
     depths = model["depths"]
-    depth = n["depth"] or max(depths)
+    depth = scored_depth(cfg)
     if depth not in depths:
         raise bad("depth", f"{depth} is not among model.depths {depths}; choose one of them, or null for the deepest")
     for r, a in n["region_areas"].items():
@@ -226,8 +228,7 @@ def _check_neural(cfg: dict[str, Any]) -> None:
                                            f"-1..-{depth} from the last)")
     if not surrogate:
         return
-    others = [d for d in depths if d != depth]
-    gen = n["surrogate"]["depth"] or (min(others) if others else depth)
+    gen = generator_depth(cfg)
     if gen not in depths:
         raise bad("surrogate.depth", f"{gen} is not among model.depths {depths}: the generating network is a trained "
                                      "one; choose one of them")

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import REPO
 
@@ -17,13 +18,27 @@ def _dry_run(*extra: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("config", ["config/config.yaml", "config/smoke.yaml", "config/paper.yaml"])
-def test_dry_run_plans_each_configuration(config):
+def test_dry_run_plans_each_configuration(config, tmp_path):
+    if config.endswith("paper.yaml"):  # the recordings are inputs: a plan needs them (stand-ins suffice for -n)
+        cfg = yaml.safe_load((REPO / config).read_text())
+        for key in ("assembly", "stimuli", "images"):
+            cfg["neural"]["sources"][key] = str(tmp_path / key)
+            (tmp_path / key).write_text("stand-in for a dry run")
+        config = str(tmp_path / "paper.yaml")
+        (tmp_path / "paper.yaml").write_text(yaml.safe_dump(cfg))
     res = _dry_run("--configfile", config, "--forceall")
     assert res.returncode == 0, res.stdout + res.stderr
+    assert "neural_predict" in res.stdout
     assert "prepare_tensor_dataset" in res.stdout
     assert "compute_table" in res.stdout
     if config.endswith("paper.yaml"):
-        assert "prepare_imagenet" in res.stdout
+        assert "prepare_imagenet" in res.stdout and "neural_surrogate" not in res.stdout
+
+
+def test_missing_recordings_stop_the_plan_naming_the_file(tmp_path):
+    res = _dry_run("--configfile", "config/paper.yaml", "--forceall", "neural")
+    assert res.returncode != 0
+    assert "assy_dicarlo_MajajHong2015_temporal_public.nc" in res.stdout + res.stderr
 
 
 def test_workflow_rejects_an_invalid_configuration(tmp_path):

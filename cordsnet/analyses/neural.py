@@ -39,6 +39,7 @@ from cordsnet.layout import Layout
 from cordsnet.neural.assembly import AssemblyError, Recordings, check_stimuli, load_assembly, split_half_reliability
 from cordsnet.neural.features import area_time_courses, cnn_features, steady_state_features
 from cordsnet.neural.mapping import MappingError, ceiled_score, paired_bootstrap, pearson, predictions_over_time
+from cordsnet.neural.settings import area_index, generator_depth, scored_row, step_ms
 from cordsnet.neural.surrogate import LABEL, synthetic_rates, write_surrogate
 from cordsnet.neural.timebins import bin_average
 from cordsnet.provenance import record
@@ -51,32 +52,6 @@ BASELINES = {"steady_state": "CordsNet's steady state, held constant", "cnn": "C
 
 
 # -- settings --------------------------------------------------------------------------------------------------
-def scored_row(cfg: dict[str, Any]) -> tuple[str, int]:
-    """The scored model's dataset (``neural.dataset``, by default the first) and depth (by default the deepest)."""
-    n = cfg["neural"]
-    return n["dataset"] or cfg["data"]["datasets"][0], n["depth"] or max(cfg["model"]["depths"])
-
-
-def generator_depth(cfg: dict[str, Any]) -> int:
-    """The generating network's depth: ``neural.surrogate.depth``, by default the shallowest other than the scored."""
-    depth = cfg["neural"]["surrogate"]["depth"]
-    if depth is not None:
-        return depth
-    scored = scored_row(cfg)[1]
-    others = [d for d in cfg["model"]["depths"] if d != scored]
-    return min(others) if others else scored
-
-
-def step_ms(cfg: dict[str, Any]) -> float:
-    """The model's Euler step on the recordings' clock: dt = alpha x tau."""
-    return cfg["model"]["alpha"] * cfg["neural"]["tau_ms"]
-
-
-def area_index(area: int, depth: int) -> int:
-    """An area given from the first (0, 1, ...) or the last (-1, -2, ...) as an index 0..depth-1."""
-    return area % depth
-
-
 def protocol(window: tuple[float, float], latencies: list[float], dt: float, presentation_ms: float,
              first_bin: float) -> tuple[int, int, int]:
     """(pre-onset steps, image-on steps, blank steps) that cover every bin of ``window`` at every latency."""
@@ -345,7 +320,7 @@ def prediction_report(cfg: dict[str, Any]) -> tuple[Report, Table]:
     data = {"data": label, "dataset": dataset, "depth": depth, "stage": n["stage"], "stimuli": len(ids),
             "dt_ms": dt, "tau_ms": n["tau_ms"], "window_ms": n["window_ms"], "presentation_ms": n["presentation_ms"],
             "protocol_steps": {"pre_onset": pre, "image": on, "blank": off}, "mapping": _mapping_note(n),
-            "baselines": {b: BASELINES[b] for b in constant}, "regions": regions,
+            "baselines": {b: BASELINES[b] for b in constant}, "regions": regions, "region_order": list(regions),
             "surrogate": surr and {k: surr[k] for k in ("generator", "latency_ms", "smoothing_ms", "rate_per_bin",
                                                         "repetitions", "sites")},
             "c10": c10_summary(regions, surrogate, n["alpha_significance"]), "provenance": prov}
