@@ -216,7 +216,7 @@ def _check_neural(cfg: dict[str, Any]) -> None:
                              "a trained one; choose one of them, or null for the first")
     if model is None:
         return
-    from cordsnet.neural.settings import generator_depth, scored_depth
+    from cordsnet.neural.settings import generator_depth, generator_stage, scored_depth
 
     depths = model["depths"]
     depth = scored_depth(cfg)
@@ -232,8 +232,8 @@ def _check_neural(cfg: dict[str, Any]) -> None:
     if gen not in depths:
         raise bad("surrogate.depth", f"{gen} is not among model.depths {depths}: the generating network is a trained "
                                      "one; choose one of them")
-    if gen == depth and n["surrogate"]["stage"] == n["stage"]:
-        raise bad("surrogate.depth", f"the generating network (R{gen}, {n['surrogate']['stage']}) is the scored one: "
+    if gen == depth and generator_stage(cfg) == n["stage"]:
+        raise bad("surrogate.depth", f"the generating network (R{gen}, {generator_stage(cfg)}) is the scored one: "
                                      "the surrogate must come from a different network; choose another depth or "
                                      "neural.surrogate.stage")
     for r, a in n["surrogate"]["areas"].items():

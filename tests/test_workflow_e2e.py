@@ -91,6 +91,22 @@ def test_each_figure_lists_exactly_the_files_it_read(smoke_repo):
     for figure, report in (("procrustes", "comparison"), ("attractors", "attractors")):
         assert inputs(figure) == sorted([str(L.analysis("cognitive", report)),
                                          str(L.analysis("cognitive", report, "npz"))])
+    neural = [str(L.analysis("neural", "prediction")), str(L.analysis("neural", "prediction", "npz"))]
+    assert inputs("neural_time_courses") == inputs("neural_predictivity") == sorted(neural)
+    assert inputs("neural_comparison") == sorted(neural + [str(L.table("neural_prediction"))])
+
+
+@pytest.mark.slow
+def test_the_offline_neural_prediction_is_labelled_synthetic_everywhere(smoke_repo):
+    L = Layout(smoke_repo / RESULTS)
+    report = json.loads(L.analysis("neural", "prediction").read_text())
+    assert report["data"] == "synthetic surrogate" and report["c10"]["verdict"] == "not testable offline"
+    assert "SYNTHETIC SURROGATE" in L.table("neural_prediction", "md").read_text()
+    for figure in CONCERNS["neural"].figures:
+        sidecar = json.loads(L.figure(figure, "provenance.json").read_text())
+        assert sidecar["data"] == "synthetic surrogate"
+    surrogate = json.loads((L.neural_surrogate() / "surrogate.json").read_text())
+    assert surrogate["label"] == "synthetic surrogate" and surrogate["generator"]["stage"] == "anneal"
 
 
 @pytest.mark.slow

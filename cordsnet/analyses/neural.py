@@ -39,7 +39,7 @@ from cordsnet.layout import Layout
 from cordsnet.neural.assembly import AssemblyError, Recordings, check_stimuli, load_assembly, split_half_reliability
 from cordsnet.neural.features import area_time_courses, cnn_features, steady_state_features
 from cordsnet.neural.mapping import MappingError, ceiled_score, paired_bootstrap, pearson, predictions_over_time
-from cordsnet.neural.settings import area_index, generator_depth, scored_row, step_ms
+from cordsnet.neural.settings import area_index, generator_depth, generator_stage, scored_row, step_ms
 from cordsnet.neural.surrogate import LABEL, synthetic_rates, write_surrogate
 from cordsnet.neural.timebins import bin_average
 from cordsnet.provenance import record
@@ -92,13 +92,14 @@ def make_surrogate(cfg: dict[str, Any], out_dir: str | Path) -> dict[str, Any]:
     L = Layout.from_config(cfg)
     out = Path(out_dir)
     images, labels, note = test_subset(cfg, dataset, n["images"])
-    generator = load_trained(cfg, dataset, depth, s["stage"])
+    stage = generator_stage(cfg)
+    generator = load_trained(cfg, dataset, depth, stage)
     dt = step_ms(cfg)
     start, end = surrogate_bins(n)
     latencies = [s["latency_ms"][r] for r in n["regions"]]
     pre, on, off = protocol(n["window_ms"], latencies, dt, n["presentation_ms"], float(start[0]))
     areas = {r: area_index(s["areas"][r], depth) for r in n["regions"]}
-    log.info("surrogate from %s R%d (%s) areas %s: %d images, %d bins of %g ms, dt %g ms", dataset, depth, s["stage"],
+    log.info("surrogate from %s R%d (%s) areas %s: %d images, %d bins of %g ms, dt %g ms", dataset, depth, stage,
              areas, len(images), len(start), s["bin_ms"], dt)
     courses = area_time_courses(generator, images, on, sorted(set(areas.values())), sim["spontaneous_steps"], off,
                                 n["pool"])
@@ -115,13 +116,13 @@ def make_surrogate(cfg: dict[str, Any], out_dir: str | Path) -> dict[str, Any]:
     write_stimulus_set(out, _raw_uint8(images, dataset), ids)
     save_npz(out / "truth.npz", stimulus_ids=np.asarray(ids), **{f"rates_{r}": v for r, v in rates.items()})
     info = {"label": LABEL, "dataset": dataset, "images": len(images), "evaluation": note,
-            "generator": {"dataset": dataset, "depth": depth, "stage": s["stage"], "areas": areas},
+            "generator": {"dataset": dataset, "depth": depth, "stage": stage, "areas": areas},
             "latency_ms": {r: s["latency_ms"][r] for r in n["regions"]}, "smoothing_ms": s["smoothing_ms"],
             "rate_per_bin": s["rate"], "repetitions": s["repetitions"], "sites": s["sites"],
             "bins": {"start": start.tolist(), "end": end.tolist()}, "dt_ms": dt,
             "provenance": record(n, seed=seed, scale=cfg["run"]["scale"],
                                  data={"kind": LABEL, "images": note},
-                                 extra={"inputs": [str(L.checkpoint(dataset, depth, s["stage"])),
+                                 extra={"inputs": [str(L.checkpoint(dataset, depth, stage)),
                                                    str(L.prepared_split(dataset, "test"))]})}
     write_json(out / "surrogate.json", info)  # last: a folder with it is complete
     return info

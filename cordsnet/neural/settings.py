@@ -2,7 +2,8 @@
 
 The scored CordsNet is ``neural.dataset`` (by default the first dataset) at ``neural.depth`` (by default the
 deepest trained); the synthetic surrogate's generating network is another trained depth of the same dataset
-(``neural.surrogate.depth``, by default the shallowest other one), so that the scored model never predicts itself.
+(``neural.surrogate.depth``, by default the shallowest other one; with one depth trained, another stage of it), so
+that the scored model never predicts itself.
 """
 
 from __future__ import annotations
@@ -29,6 +30,16 @@ def generator_depth(cfg: dict[str, Any]) -> int:
     scored = scored_depth(cfg)
     others = [d for d in cfg["model"]["depths"] if d != scored]
     return min(others) if others else scored
+
+
+def generator_stage(cfg: dict[str, Any]) -> str:
+    """The generating network's training stage: ``neural.surrogate.stage``, by default the fine-tuned model, or the
+    annealed one when the generator has the scored model's depth and stage (a run that trains one depth)."""
+    stage = cfg["neural"]["surrogate"]["stage"]
+    if stage is not None:
+        return stage
+    same = generator_depth(cfg) == scored_depth(cfg) and cfg["neural"]["stage"] == "finetune"
+    return "anneal" if same else "finetune"
 
 
 def step_ms(cfg: dict[str, Any]) -> float:

@@ -4,13 +4,14 @@
 # network (rule neural_surrogate); with neural.data = recordings they are the files of neural.sources.
 # Library: cordsnet/neural (assembly, features, bins, mapping, surrogate), cordsnet/analyses/neural.py.
 # Notebook: notebooks/neural.ipynb. Config: the `neural` section.
-from cordsnet.neural.settings import generator_depth, scored_row
+from cordsnet.neural.settings import generator_depth, generator_stage, scored_row
 
 NEURAL = CFG["neural"]
 NEURAL_ROW = scored_row(CFG)
 SURROGATE = L.neural_surrogate()
 SURROGATE_FILES = {"assembly": str(SURROGATE / "assembly.nc"), "stimuli": str(SURROGATE / "stimuli.csv"),
                    "truth": str(SURROGATE / "truth.npz"), "info": str(SURROGATE / "surrogate.json")}
+GENERATOR = str(L.checkpoint(NEURAL_ROW[0], generator_depth(CFG), generator_stage(CFG)))
 NEURAL_RESULTS = [str(L.analysis("neural", "prediction", ext)) for ext in ("json", "npz")]
 NEURAL_TABLES = [str(L.table("neural_prediction", ext)) for ext in ("csv", "md", "provenance.json")]
 
@@ -22,7 +23,7 @@ def neural_inputs(w):
     models += [str(L.checkpoint(dataset, depth, "cnn"))] if "cnn" in NEURAL["baselines"] else []
     if NEURAL["data"] == "surrogate":
         recordings = [SURROGATE_FILES[k] for k in ("assembly", "stimuli", "truth", "info")]
-        models.append(str(L.checkpoint(dataset, generator_depth(CFG), NEURAL["surrogate"]["stage"])))
+        models.append(GENERATOR)
     else:  # a missing file stops the run here, before any job, with its name
         recordings = [NEURAL["sources"][k] for k in ("assembly", "stimuli", "images")]
     return {"recordings": recordings, "models": models}
@@ -37,7 +38,7 @@ rule neural:  # results and tables only: `snakemake figures` draws them
 rule neural_surrogate:
     input:
         data=prepared(NEURAL_ROW[0]),
-        generator=str(L.checkpoint(NEURAL_ROW[0], generator_depth(CFG), NEURAL["surrogate"]["stage"])),
+        generator=GENERATOR,
     output:
         **SURROGATE_FILES,
         images=directory(str(SURROGATE / "images")),
