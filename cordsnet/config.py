@@ -211,10 +211,10 @@ def _check_neural(cfg: dict[str, Any]) -> None:
                 raise bad(f"sources.{key}", "not set, but neural.data is 'recordings': name the assembly netCDF, the "
                                            "stimulus set's CSV and its image folder (docs/neural.md), or set "
                                            "neural.data to 'surrogate'")
-    if data is not None and n["dataset"] is not None and n["dataset"] not in data["datasets"]:
+    if data is not None and "datasets" in data and n["dataset"] is not None and n["dataset"] not in data["datasets"]:
         raise bad("dataset", f"{n['dataset']!r} is not among data.datasets {data['datasets']}: the scored model is "
                              "a trained one; choose one of them, or null for the first")
-    if model is None:
+    if model is None or "depths" not in model:  # a partial configuration (one stage's): nothing to check against
         return
     from cordsnet.neural.settings import generator_depth, generator_stage, scored_depth
 
