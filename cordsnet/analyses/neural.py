@@ -286,8 +286,9 @@ def prediction_report(cfg: dict[str, Any]) -> tuple[Report, Table]:
             preds["oracle"] = predictions_over_time(binned(oracle_courses, g_area, lat), y, **fold)
             res["oracle"] = {"area": g_area, "latency_ms": lat,
                              **_summary(preds["oracle"], y, reliability, minrel, truth[r])}
-        res["latency_scan"] = _latency_scan(scan, courses, chosen, oracle_courses, surr, r, binned, y, fold)
-        res["scored_bins"] = int(np.isfinite(ceiled_score(reliability, reliability, *minrel)).sum())
+        scored = np.isfinite(ceiled_score(reliability, reliability, *minrel))
+        res["scored_bins"] = int(scored.sum())
+        res["latency_scan"] = _latency_scan(scan, courses, chosen, oracle_courses, surr, r, binned, y, scored, fold)
         regions[r] = res
         # arrays for the figures: population time courses, predictivity over time, examples
         times, course = _ms_course(courses, chosen, pre, dt, latency[r])
@@ -335,17 +336,17 @@ def prediction_report(cfg: dict[str, Any]) -> tuple[Report, Table]:
     return Report(data, arrays), table
 
 
-def _latency_scan(scan, courses, chosen, oracle_courses, surr, region, binned, y, fold):
-    """Mean r over sites and bins of the region's area (and of the generating network) at each latency of ``scan``
-    (the ceiling is the same at every latency, so the raw r ranks them)."""
+def _latency_scan(scan, courses, chosen, oracle_courses, surr, region, binned, y, scored, fold):
+    """Mean r over sites and the ``scored`` bins of the region's area (and of the generating network) at each latency
+    of ``scan`` (the ceiling is the same at every latency, so the raw r ranks them)."""
     out: dict[str, Any] = {"latencies_ms": scan}
     runs = [("model", courses, chosen)]
     if oracle_courses is not None:
         runs.append(("oracle", oracle_courses, surr["generator"]["areas"][region]))
         out["true_latency_ms"] = surr["latency_ms"][region]
     for name, c, area in runs:
-        values = [float(pearson(predictions_over_time(binned(c, area, lat), y, **fold).transpose(1, 2, 0), y).mean())
-                  for lat in scan]
+        values = [float(pearson(predictions_over_time(binned(c, area, lat), y, **fold).transpose(1, 2, 0), y)
+                            [:, scored].mean()) for lat in scan]
         out[name] = values
         out[f"best_{name}_ms"] = scan[int(np.argmax(values))]
     return out
