@@ -8,6 +8,7 @@ it while planning. Paths are built by string formatting, so Snakemake wildcards 
     <data>/prepared/<dataset>/{train,test}.pt, manifest.json
     <results>/models/<dataset>/R<depth>/<stage>/{checkpoint.pt, metrics.json, train_state.pt}
     <results>/cognitive/models/{N<size>,attractors}/{checkpoint.pt, metrics.json}   (cognitive-task networks)
+    <results>/multiarea/models/<task>/{checkpoint.pt, metrics.json}   (Fig 5's downstream networks)
     <results>/neural/surrogate/{assembly.nc, stimuli.csv, images/, truth.npz, surrogate.json}   (synthetic)
     <results>/tables/<name>.{csv,md,provenance.json}
     <results>/<concern>/<name>.{json,npz}            (analysis outputs, e.g. dynamics/eigs.json)
@@ -75,6 +76,11 @@ class Layout:
         ``checkpoint.pt``, ``metrics.json`` (and ``train_state.pt`` while training). Under the concern's own folder,
         not ``models/`` (the training stage's DVC output)."""
         return self.results / "cognitive" / "models" / name
+
+    def multiarea_networks(self, task: str) -> Path:
+        """The downstream networks of one Fig 5 task (all seeds): ``checkpoint.pt``, ``metrics.json`` (and
+        ``train_state.pt`` while training)."""
+        return self.results / "multiarea" / "models" / task
 
     def neural_surrogate(self) -> Path:
         """The synthetic surrogate of the V4/IT recordings (default scale): ``assembly.nc``, ``stimuli.csv``,

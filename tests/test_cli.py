@@ -29,7 +29,8 @@ def test_help_lists_every_command(capsys):
     assert set(COMMANDS) == {"prepare-data", "compute-table", "dynamics-eigs", "dynamics-singular-values",
                              "dynamics-regimes", "train", "table1", "workflow-summary", "temporal-noise",
                              "temporal-sequences", "temporal-solutions", "temporal-tables", "cognitive-train",
-                             "cognitive-compare", "cognitive-attractors", "neural-surrogate", "neural-predict"}
+                             "cognitive-compare", "cognitive-attractors", "neural-surrogate", "neural-predict",
+                             "multiarea-train", "multiarea-table"}
     assert all(name in out for name in COMMANDS)
 
 

@@ -71,12 +71,9 @@ def surrogate_bins(n: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
 
 def _raw_uint8(images: torch.Tensor, dataset: str) -> np.ndarray:
     """The test images as the dataset's bytes again (undoing the normalisation exactly: they were uint8)."""
-    from cordsnet.data.registry import dataset_info
+    from cordsnet.data.transforms import denormalise
 
-    info = dataset_info(dataset)
-    mean = torch.tensor(info.mean).view(1, -1, 1, 1)
-    std = torch.tensor(info.std).view(1, -1, 1, 1)
-    return (images * std + mean).mul(255).round().clamp(0, 255).to(torch.uint8).numpy()
+    return denormalise(images, dataset).mul(255).round().to(torch.uint8).numpy()
 
 
 # -- the synthetic surrogate -------------------------------------------------------------------------------------

@@ -46,3 +46,11 @@ def build_transform(name: str, train: bool, image_size: int | None = None, augme
                 ops += [v2.RandomHorizontalFlip(), v2.RandAugment()]
     ops += [v2.ToDtype(torch.float32, scale=True), v2.Normalize(list(info.mean), list(info.std))]
     return v2.Compose(ops)
+
+
+def denormalise(images: torch.Tensor, name: str) -> torch.Tensor:
+    """Normalised images of dataset ``name`` back to intensities in [0, 1] (the inverse of the last transform)."""
+    info = dataset_info(name)
+    mean = torch.tensor(info.mean, dtype=images.dtype).view(1, -1, 1, 1)
+    std = torch.tensor(info.std, dtype=images.dtype).view(1, -1, 1, 1)
+    return (images * std + mean).clamp(0, 1)

@@ -1,0 +1,88 @@
+# CordsNet as the visual front end of a multi-area RNN (Fig 5; claim C9): numerosity, category, oculomotor delayed
+# response and random-dot motion rendered as images, the frozen trained CordsNet run through every trial's frames, a
+# downstream RNN of areas trained per task on its activity.
+# Library: cordsnet/multiarea (stimuli, tasks, front end, network, targets), cordsnet/analyses/multiarea.py.
+# Notebook: notebooks/multiarea.ipynb. Config: the `multiarea` section.
+from cordsnet.multiarea.settings import frontend_row
+
+MULTIAREA = CFG["multiarea"]
+FRONTEND = frontend_row(CFG)
+MULTIAREA_RESULTS = [str(L.analysis("multiarea", task, ext)) for task in MULTIAREA["tasks"] for ext in ("json", "npz")]
+MULTIAREA_TABLES = [str(L.table("multiarea", ext)) for ext in ("csv", "md", "provenance.json")]
+
+
+rule multiarea:  # results and tables only: `snakemake figures` draws them
+    input:
+        MULTIAREA_RESULTS,
+        MULTIAREA_TABLES,
+
+
+rule multiarea_train:
+    input:
+        data=prepared(FRONTEND[0]),
+        frontend=str(L.checkpoint(*FRONTEND)),
+    output:
+        json=str(L.analysis("multiarea", "{task}")),
+        npz=str(L.analysis("multiarea", "{task}", "npz")),
+        checkpoint=str(L.multiarea_networks("{task}") / "checkpoint.pt"),
+        metrics=str(L.multiarea_networks("{task}") / "metrics.json"),
+    wildcard_constraints:
+        task="|".join(MULTIAREA["tasks"]),
+    params:
+        cfg=cfg_json("multiarea"),
+    log:
+        f"{LOGS}/multiarea/{{task}}.log",
+    benchmark:
+        f"{BENCH}/multiarea/{{task}}.tsv"
+    threads: THREADS
+    resources:
+        mem_mb=lambda w: 3000 if CFG["run"]["scale"] != "paper" else 32000,
+        runtime=lambda w: 30 if CFG["run"]["scale"] != "paper" else 1440,
+        gpu=lambda w: min(1, gpus("multiarea")),  # one GPU where the run has them (run.device)
+    shell:
+        "{CLI} multiarea-train --config-json {params.cfg:q} --threads {threads} --task {wildcards.task:q} "
+        "--out {output.json:q} > {log:q} 2>&1"
+
+
+rule multiarea_table:
+    input:
+        [f for f in MULTIAREA_RESULTS if f.endswith(".json")],
+    output:
+        MULTIAREA_TABLES,
+    params:
+        cfg=cfg_json("multiarea"),
+        table=str(L.table("multiarea")),
+    log:
+        f"{LOGS}/multiarea/table.log",
+    benchmark:
+        f"{BENCH}/multiarea/table.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    shell:
+        "{CLI} multiarea-table --config-json {params.cfg:q} --table {params.table:q} > {log:q} 2>&1"
+
+
+rule multiarea_figures:
+    input:
+        notebook=f"{workflow.basedir}/notebooks/multiarea.ipynb",
+        results=MULTIAREA_RESULTS,
+        tables=MULTIAREA_TABLES,
+    output:
+        notebook=str(L.notebook("multiarea")),
+        png=[report(str(L.figure(name, "png")), caption=f"../report/{name}.rst", category="Multi-area front end")
+             for name in CONCERNS["multiarea"].figures],
+        pdf=[str(L.figure(name, "pdf")) for name in CONCERNS["multiarea"].figures],
+    params:
+        values=lambda w: json.dumps({"results": RESULTS, "tasks": MULTIAREA["tasks"]}),
+    log:
+        f"{LOGS}/figures/multiarea.log",
+    benchmark:
+        f"{BENCH}/figures/multiarea.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        NOTEBOOK_SHELL
