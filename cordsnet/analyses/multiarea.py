@@ -127,7 +127,7 @@ def train_task(cfg: dict[str, Any], task: str) -> tuple[dict[str, Any], Report]:
     pool = round(m["dt_ms"] / dt_front)
     t0 = time.perf_counter()
     feats = {split: bank_features(front, b.frames, b.segment_ms, dt_front, pool, areas, sim["spontaneous_steps"],
-                                  info.mean, info.std) for split, b in banks.items()}
+                                  info.mean, info.std, pool=m["frontend"]["pool"]) for split, b in banks.items()}
     frontend_seconds = time.perf_counter() - t0
     train_x, mean, std = standardise(feats["train"])
     test_x, _, _ = standardise(feats["test"], mean, std)

@@ -2,7 +2,7 @@
 
 Each trial's frames are shown to the trained model in continuous time through the engine (its cached spontaneous
 state first, then every segment for its duration at the model's own step, dt = alpha x tau, 2 ms at tau = 10 ms).
-The chosen areas' rectified activity, averaged over each map (one number per channel), is averaged again over each
+The chosen areas' rectified activity, average-pooled to a few positions per channel, is averaged again over each
 step of the downstream network (20 ms = 10 front-end steps) and concatenated over areas: the downstream network
 reads (trials, steps, channels). Because the front end is frozen, a bank's features are computed once and reused by
 every seed and every training step (the gain is measured in docs/multiarea.md).
@@ -47,9 +47,11 @@ def segment_steps(segment_ms: list[float], dt_ms: float) -> list[int]:
 
 
 def bank_features(model: nn.Module, frames: np.ndarray, segment_ms: list[float], dt_ms: float, pool_steps: int,
-                  areas: list[int], spontaneous_steps: int, mean, std, batch_size: int = 32) -> np.ndarray:
+                  areas: list[int], spontaneous_steps: int, mean, std, batch_size: int = 32,
+                  pool: int = 1) -> np.ndarray:
     """(trials, downstream steps, features): the front end's responses to a bank's ``frames`` (trials, segments,
-    H, W), averaged over each map and over every ``pool_steps`` of its own steps."""
+    H, W), average-pooled to ``pool`` x ``pool`` positions per channel and over every ``pool_steps`` of its own
+    steps."""
     steps = segment_steps(segment_ms, dt_ms)
     total = sum(steps)
     if total % pool_steps:
@@ -63,7 +65,8 @@ def bank_features(model: nn.Module, frames: np.ndarray, segment_ms: list[float],
             chunk = frames[start: start + batch_size]
             schedule = [(to_input(chunk[:, k], channels, mean, std).to(device), s) for k, s in enumerate(steps)]
             res = simulate(model, schedule, spontaneous_steps=spontaneous_steps, record=areas)
-            per_area = [torch.relu(res.states[a]).mean((3, 4)) for a in areas]  # (steps, B, C)
+            per_area = [nn.functional.adaptive_avg_pool2d(torch.relu(res.states[a]).flatten(0, 1), pool)
+                        .reshape(total, len(chunk), -1) for a in areas]  # (steps, B, C x pool^2)
             feats = torch.cat(per_area, dim=2).float()
             feats = feats.reshape(total // pool_steps, pool_steps, *feats.shape[1:]).mean(1)
             out.append(feats.transpose(0, 1).cpu().numpy())

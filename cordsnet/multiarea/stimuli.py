@@ -35,15 +35,15 @@ def dot_radii(n: int, radius: float, equal_area: bool, reference: int) -> np.nda
     return np.full(n, r)
 
 
-def max_dots(size: int, radius: float, gap: float = 1.0, fill: float = 0.35) -> int:
+def max_dots(size: int, radius: float, gap: float = 2.0, fill: float = 0.45) -> int:
     """The most dots of ``radius`` (plus ``gap``) that random placement fits reliably in a ``size`` image: a
-    ``fill`` fraction of the usable area (random packing jams near 0.55; 0.35 leaves room)."""
+    ``fill`` fraction of the usable area (random packing jams near 0.55; 0.45 leaves room)."""
     usable = (size - 2 * (radius + gap)) ** 2
     return max(0, int(fill * usable / (math.pi * (radius + gap / 2) ** 2)))
 
 
 def dot_array(n: int, size: int, rng: np.random.Generator, radius: float = 2.0, equal_area: bool = False,
-              reference: int = 3, gap: float = 1.0, tries: int = 2000) -> np.ndarray:
+              reference: int = 3, gap: float = 2.0, tries: int = 2000) -> np.ndarray:
     """A ``size`` x ``size`` image of ``n`` white dots that neither touch each other nor the border."""
     radii = dot_radii(n, radius, equal_area, reference)
     centres: list[tuple[float, float]] = []
