@@ -91,6 +91,11 @@ def test_each_figure_lists_exactly_the_files_it_read(smoke_repo):
     for figure, report in (("procrustes", "comparison"), ("attractors", "attractors")):
         assert inputs(figure) == sorted([str(L.analysis("cognitive", report)),
                                          str(L.analysis("cognitive", report, "npz"))])
+    tasks = ("numerosity", "category", "odr", "motion")
+    assert inputs("multiarea_tasks") == sorted(str(L.analysis("multiarea", t, ext)) for t in tasks
+                                               for ext in ("json", "npz"))
+    assert inputs("multiarea_performance") == sorted([str(L.table("multiarea"))]
+                                                     + [str(L.multiarea_networks(t) / "metrics.json") for t in tasks])
     neural = [str(L.analysis("neural", "prediction")), str(L.analysis("neural", "prediction", "npz"))]
     assert inputs("neural_time_courses") == inputs("neural_predictivity") == sorted(neural)
     assert inputs("neural_comparison") == sorted(neural + [str(L.table("neural_prediction"))])

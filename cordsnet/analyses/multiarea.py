@@ -41,13 +41,23 @@ from cordsnet.provenance import record
 log = logging.getLogger("cordsnet")
 
 SECTIONS = ("run", "paths", "data", "model", "simulation", "multiarea")
-CONDITION = {"numerosity": "number of dots", "category": "morph fraction (0: prototype A, 1: B)",
-             "odr": "cue location", "motion": "motion coherence"}
+CONDITION = {"numerosity": "number of dots", "numerosity_match": "numerical distance (test - sample)",
+             "category": "morph fraction (0: prototype A, 1: B)", "odr": "cue location", "motion": "motion coherence"}
+CURVE = {"numerosity_match": "P(answered match)", "category": "P(chose prototype B)"}
+"""two-choice tasks whose curve is the fraction of second-choice answers rather than the fraction correct"""
+
+
+def variant(cfg: dict[str, Any], task: str) -> str:
+    """The task's variant: ``numerosity_match`` for the numerosity task in match mode, else the task."""
+    return "numerosity_match" if task == "numerosity" and cfg["multiarea"]["numerosity"]["mode"] == "match" else task
 
 
 def easy(task: str, bank: T.Bank) -> np.ndarray:
     """The trials the criterion is applied to: all, but the morphs near the boundary (category: fractions 0.2 or
-    further from it) and the lower coherences (motion: the highest coherence only)."""
+    further from it), the lower coherences (motion: the highest coherence only) and the non-matches one dot off
+    (numerosity match: matches and distances of 2)."""
+    if task == "numerosity_match":
+        return np.abs(bank.condition) != 1
     if task == "category":
         return np.abs(bank.condition - 0.5) >= 0.3 - 1e-9
     if task == "motion":
@@ -78,7 +88,8 @@ def make_bank(cfg: dict[str, Any], task: str, split: str, size: int, protos) -> 
     d = durations(m, task)
     if task == "numerosity":
         k = m["numerosity"]
-        return T.numerosity(n, size, rng, d, k["max_dots"], k["radius"], k["equal_area_fraction"])
+        make = T.numerosity_match if k["mode"] == "match" else T.numerosity
+        return make(n, size, rng, d, k["max_dots"], k["radius"], k["equal_area_fraction"])
     if task == "category":
         return T.category(n, protos, rng, d, m["category"]["fractions"])
     if task == "odr":
@@ -166,7 +177,8 @@ def train_task(cfg: dict[str, Any], task: str) -> tuple[dict[str, Any], Report]:
     ok, outputs, rates = evaluate(test_x, test)
     chance = 1.0 / test.n_choices
     choice = outputs[:, -1, :, 1:].argmax(2)
-    easy_mask = easy(task, test)
+    kind = variant(cfg, task)
+    easy_mask = easy(kind, test)
     per_seed = []
     for s, seed in enumerate(run_seeds):
         k = int(ok[s].sum())
@@ -177,7 +189,8 @@ def train_task(cfg: dict[str, Any], task: str) -> tuple[dict[str, Any], Report]:
     updates = m["steps"] * m["batch_size"] * len(run_seeds)
     metrics = {"task": task, "seeds": run_seeds, "test_trials": test.trials, "chance": chance,
                "criterion": m["criterion"], "learned": learned, "per_seed": per_seed,
-               "condition": CONDITION[task], "n_choices": test.n_choices,
+               "variant": kind, "condition": CONDITION[kind], "curve": CURVE.get(kind, "fraction correct"),
+               "n_choices": test.n_choices,
                "frontend": {"dataset": dataset, "depth": depth, "stage": stage, "areas": areas,
                             "features": int(train_x.shape[2]), "dt_ms": dt_front, "seconds": frontend_seconds,
                             "trials": bank.trials + test.trials,
@@ -194,6 +207,7 @@ def train_task(cfg: dict[str, Any], task: str) -> tuple[dict[str, Any], Report]:
                                              "feature_mean": torch.from_numpy(mean),
                                              "feature_std": torch.from_numpy(std)})
     write_json(out_dir / "metrics.json", metrics)
+    (out_dir / "train_state.pt").unlink(missing_ok=True)  # done: a later run with other settings starts afresh
     examples = _examples(test, outputs[0], rates[0], net, m["examples"])
     report = Report({k: v for k, v in metrics.items() if k != "history"} | {"examples": examples["index"].tolist()},
                     examples)
@@ -232,7 +246,8 @@ def multiarea_table(cfg: dict[str, Any], reports: dict[str, dict[str, Any]], inp
     rows = []
     for task, r in reports.items():
         ps = r["per_seed"]
-        rows.append({"task": task, "choices": r["n_choices"], "chance (%)": round(100 * r["chance"], 1),
+        rows.append({"task": task, "variant": r["variant"], "choices": r["n_choices"],
+                     "chance (%)": round(100 * r["chance"], 1),
                      "test trials": r["test_trials"], "seeds": len(ps),
                      "correct (%)": round(100 * float(np.mean([p["correct"] for p in ps])), 1),
                      "worst seed (%)": round(100 * min(p["correct"] for p in ps), 1),
@@ -244,8 +259,9 @@ def multiarea_table(cfg: dict[str, Any], reports: dict[str, dict[str, Any]], inp
     return Table(rows, prov, "Fig 5: the multi-area RNN on four image-based tasks, CordsNet as its front end",
                  f"Fraction of fresh test trials correct (fixation held to the go cue, then the largest choice output "
                  f"right), mean over seeds. Learned = every seed at or above {m['criterion']:.0%} on the task's easy "
-                 "trials (all trials; category: morphs 0.3 or more from the boundary; motion: the highest coherence) "
-                 "and above chance by a one-sided binomial test at p < 0.001 on all test trials.")
+                 "trials (all trials; numerosity match-to-sample: matches and non-matches two dots off; category: "
+                 "morphs 0.3 or more from the boundary; motion: the highest coherence) and above chance by a "
+                 "one-sided binomial test at p < 0.001 on all test trials.")
 
 
 # -- commands (workflow/rules/multiarea.smk) ---------------------------------------------------------------------

@@ -21,4 +21,6 @@ def durations(m: dict[str, Any], task: str) -> dict[str, float]:
         value = m.get(task, {}).get(key)
         if value is not None:
             out[key[: -len("_ms")]] = float(value)
+    if task == "numerosity" and m["numerosity"]["mode"] == "match":
+        out["test"] = float(m["numerosity"]["test_ms"])
     return out

@@ -6,7 +6,10 @@ except in the stimulus period, which shows one image (dot array, morph, cue) or 
 motion, one frame every ``frame_ms``). The fixation signal is a separate input to the downstream network, on until
 the response period: the go cue, as in the cognitive suite. The answer is one of ``n_choices`` classes:
 
-- ``numerosity``: how many dots (1..max_dots), half of the arrays with total dot area equated across numbers;
+- ``numerosity``: how many dots (1..max_dots, one choice each; the ``report`` mode), or (``match`` mode) delayed
+  match-to-sample of numerosity as in Nieder & Miller 2002: a sample array, a delay, a test array of the same number
+  (match, half the trials) or one or two more or fewer (non-match), answered match or non-match, the condition being
+  the numerical distance test - sample. Half of the arrays have their total dot area equated across numbers;
 - ``category``: which prototype a morph is closer to (fractions never 0.5); the condition is the morph fraction;
 - ``odr``: which of ``locations`` places the cue was at, after the delay (oculomotor delayed response);
 - ``motion``: left or right, at a coherence drawn from ``coherences``; the condition is the coherence.
@@ -22,6 +25,7 @@ from cordsnet.multiarea import stimuli as st
 
 TASKS = ("numerosity", "category", "odr", "motion")
 PERIODS = ("fixation", "stimulus", "delay", "response")
+MATCH_PERIODS = ("fixation", "stimulus", "delay", "test", "response")
 
 
 @dataclass
@@ -52,10 +56,10 @@ class Bank:
         return len(self.target)
 
 
-def period_bounds(durations: dict[str, float]) -> dict[str, tuple[float, float]]:
-    """Consecutive periods in the order of :data:`PERIODS`."""
+def period_bounds(durations: dict[str, float], order=PERIODS) -> dict[str, tuple[float, float]]:
+    """Consecutive periods in the given order."""
     out, t = {}, 0.0
-    for name in PERIODS:
+    for name in order:
         out[name] = (t, t + durations[name])
         t += durations[name]
     return out
@@ -78,11 +82,36 @@ def _assemble(task: str, stim: np.ndarray, durations: dict[str, float], target, 
 
 def numerosity(n: int, size: int, rng: np.random.Generator, durations: dict[str, float], max_dots: int,
                radius: float = 2.0, equal_area_fraction: float = 0.5) -> Bank:
+    """The ``report`` mode: answer the number of dots (max_dots choices)."""
     counts = rng.integers(1, max_dots + 1, n)
     equal = rng.random(n) < equal_area_fraction
     stim = np.stack([st.dot_array(int(c), size, rng, radius, bool(e), reference=max(1, max_dots // 2))
                      for c, e in zip(counts, equal, strict=True)])
     return _assemble("numerosity", stim, durations, counts - 1, counts, max_dots, equal_area=equal)
+
+
+def numerosity_match(n: int, size: int, rng: np.random.Generator, durations: dict[str, float], max_dots: int,
+                     radius: float = 2.0, equal_area_fraction: float = 0.5) -> Bank:
+    """Delayed match-to-sample of numerosity: ``durations`` has a ``test`` period after the delay."""
+    sample = rng.integers(1, max_dots + 1, n)
+    match = rng.random(n) < 0.5
+    test = sample.copy()
+    for i in np.flatnonzero(~match):
+        options = [sample[i] + d for d in (-2, -1, 1, 2) if 1 <= sample[i] + d <= max_dots]
+        test[i] = rng.choice(options)
+    ref = max(1, max_dots // 2)
+
+    def arrays(counts):
+        equal = rng.random(n) < equal_area_fraction
+        return np.stack([st.dot_array(int(c), size, rng, radius, bool(e), reference=ref)
+                         for c, e in zip(counts, equal, strict=True)])
+
+    first, second = arrays(sample), arrays(test)
+    black = np.zeros((n, 1, size, size), dtype=np.float32)
+    frames = np.concatenate([black, first[:, None], black, second[:, None], black], axis=1)
+    ms = [durations[p] for p in MATCH_PERIODS]
+    return Bank("numerosity", frames, ms, period_bounds(durations, MATCH_PERIODS), match.astype(int),
+                (test - sample).astype(float), 2, {"sample": sample, "test": test})
 
 
 def category(n: int, prototypes: tuple[np.ndarray, np.ndarray], rng: np.random.Generator,

@@ -37,3 +37,16 @@ def test_a_boundary_morph_is_refused():
     protos = (np.zeros((4, 4)), np.ones((4, 4)))
     with pytest.raises(st.StimulusError, match="0.5"):
         T.category(4, protos, np.random.default_rng(0), D, [0.0, 0.5, 1.0])
+
+
+def test_numerosity_match_to_sample_shows_a_sample_then_a_test_array():
+    durations = {**D, "test": 300.0}
+    bank = T.numerosity_match(40, 28, np.random.default_rng(3), durations, 5)
+    assert list(bank.periods) == list(T.MATCH_PERIODS) and bank.go_ms == 1100.0 and bank.n_choices == 2
+    assert bank.frames.shape[1] == 5 and bank.frames[:, 2].max() == 0 and bank.frames[:, 4].max() == 0
+    sample = np.array([st.count_dots(f) for f in bank.frames[:, 1]])
+    test = np.array([st.count_dots(f) for f in bank.frames[:, 3]])
+    assert np.array_equal(sample, bank.info["sample"]) and np.array_equal(test, bank.info["test"])
+    assert np.array_equal(bank.target, (sample == test).astype(int))
+    assert np.array_equal(bank.condition, test - sample) and np.abs(bank.condition).max() <= 2
+    assert 0.3 < bank.target.mean() < 0.7 and test.min() >= 1 and test.max() <= 5
