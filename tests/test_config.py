@@ -210,3 +210,13 @@ def test_the_workflow_refuses_a_readout_window_longer_than_the_stimulus(tmp_path
     res = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--configfile", str(bad)],
                          cwd=REPO, capture_output=True, text=True, timeout=300)
     assert res.returncode != 0 and "simulation.readout_steps" in res.stdout + res.stderr
+
+
+def test_a_slice_is_checked_for_what_it_holds_not_for_the_defaults_of_sections_it_left_out():
+    """table1's slice has data and model but no multiarea: the multiarea defaults (5 dots of radius 2) must not be
+    checked against its 16 px images; the same settings given in full are refused."""
+    cfg = load_config(REPO / "config" / "smoke.yaml")
+    piece = {k: cfg[k] for k in ("run", "paths", "data", "model")}
+    validate_config(piece, partial=True)
+    with pytest.raises(ConfigError, match="multiarea.numerosity.max_dots"):
+        validate_config({**piece, "multiarea": {"numerosity": {"max_dots": 5, "radius": 2.0}}}, partial=True)

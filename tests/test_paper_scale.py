@@ -36,6 +36,7 @@ def test_paper_configuration_runs_end_to_end_on_the_cpu(tmp_path, imagenet_dir):
     cfg["training"]["early_readout_steps"] = 2  # within the rehearsal's 3-step stimulus
     cfg["temporal"]["solution_depth"] = None  # the rehearsal trains R2 only
     cfg["neural"].update(depth=None, region_areas={"V4": 0, "IT": -1})
+    cfg["multiarea"]["frontend"].update(depth=None, areas=[-2, -1])
     config = tmp_path / "paper-rehearsal.yaml"
     config.write_text(yaml.safe_dump(cfg))
 
