@@ -221,7 +221,7 @@ def _check_multiarea(cfg: dict[str, Any]) -> None:
                                          "radius")
     if max(m["category"]["classes"]) >= info.num_classes:
         raise bad("category.classes", f"{m['category']['classes']}: {dataset} has classes 0..{info.num_classes - 1}")
-    front_dt = model.get("alpha", 0.2) * m["frontend"]["tau_ms"]
+    front_dt = model["alpha"] * m["frontend"]["tau_ms"]
     steps = [m["dt_ms"], m["motion"]["frame_ms"]]
     for task in m["tasks"]:
         steps += list(durations(m, task).values())

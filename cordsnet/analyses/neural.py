@@ -242,8 +242,12 @@ def prediction_report(cfg: dict[str, Any]) -> tuple[Report, Table]:
     courses = area_time_courses(model, images, on, areas, sim["spontaneous_steps"], off, n["pool"])
     constant: dict[str, dict[int, np.ndarray]] = {}
     if "steady_state" in n["baselines"]:
-        constant["steady_state"] = steady_state_features(model, images, sim["stimulus_steps"], areas,
-                                                         sim["spontaneous_steps"], n["pool"])
+        window = sim["stimulus_steps"]
+        if on >= window:  # the trained window's end is already in the time courses: no second simulation
+            constant["steady_state"] = {a: courses.steps[a][window - 1] for a in areas}
+        else:
+            constant["steady_state"] = steady_state_features(model, images, window, areas, sim["spontaneous_steps"],
+                                                             n["pool"])
     if "cnn" in n["baselines"]:
         constant["cnn"] = cnn_features(load_trained(cfg, dataset, depth, "cnn"), images, areas, n["pool"])
     oracle_courses = None

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from cordsnet.engine import simulate
+from cordsnet.neural.features import pooled
 
 
 class FrontEndError(ValueError):
@@ -65,9 +66,7 @@ def bank_features(model: nn.Module, frames: np.ndarray, segment_ms: list[float],
             chunk = frames[start: start + batch_size]
             schedule = [(to_input(chunk[:, k], channels, mean, std).to(device), s) for k, s in enumerate(steps)]
             res = simulate(model, schedule, spontaneous_steps=spontaneous_steps, record=areas)
-            per_area = [nn.functional.adaptive_avg_pool2d(torch.relu(res.states[a]).flatten(0, 1), pool)
-                        .reshape(total, len(chunk), -1) for a in areas]  # (steps, B, C x pool^2)
-            feats = torch.cat(per_area, dim=2).float()
+            feats = np.concatenate([pooled(res.states[a], pool) for a in areas], axis=2)  # (steps, B, C x pool^2)
             feats = feats.reshape(total // pool_steps, pool_steps, *feats.shape[1:]).mean(1)
-            out.append(feats.transpose(0, 1).cpu().numpy())
+            out.append(feats.transpose(1, 0, 2))
     return np.concatenate(out)

@@ -20,8 +20,9 @@ from torch import nn
 from cordsnet.engine import simulate
 
 
-def _pooled(states: torch.Tensor, pool: int) -> np.ndarray:
-    """(..., C, H, W) rectified and average-pooled to (..., C * pool^2)."""
+def pooled(states: torch.Tensor, pool: int) -> np.ndarray:
+    """(..., C, H, W) rectified and average-pooled to (..., C * pool^2), on the host (the features every analysis
+    of trained areas over time reads: here and the multi-area front end)."""
     lead = states.shape[:-3]
     pooled = nn.functional.adaptive_avg_pool2d(torch.relu(states).flatten(0, len(lead) - 1), pool)
     return pooled.reshape(*lead, -1).float().cpu().numpy()
@@ -55,8 +56,8 @@ def area_time_courses(model: nn.Module, images: torch.Tensor, on_steps: int, are
             schedule = [(x, on_steps)] + ([(None, off_steps)] if off_steps else [])
             res = simulate(model, schedule, spontaneous_steps=spontaneous_steps, record=areas)
             for a in areas:
-                out[a].append(_pooled(res.states[a], pool))
-                spont[a] = _pooled(res.spontaneous[a], pool)[0]
+                out[a].append(pooled(res.states[a], pool))
+                spont[a] = pooled(res.spontaneous[a], pool)[0]
     return TimeCourses({a: np.concatenate(v, axis=1) for a, v in out.items()}, spont)
 
 
@@ -76,7 +77,7 @@ def cnn_features(cnn: nn.Module, images: torch.Tensor, areas: list[int], pool: i
         for start in range(0, len(images), batch_size):
             _, _, acts = cnn.features(images[start: start + batch_size].to(device))
             for a in areas:
-                out[a].append(_pooled(acts[a], pool))
+                out[a].append(pooled(acts[a], pool))
     return {a: np.concatenate(v) for a, v in out.items()}
 
 
