@@ -66,6 +66,9 @@ def _add_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stage", required=True, choices=ALL_STAGES)
     p.add_argument("--dataset", required=True)
     p.add_argument("--depth", type=int, required=True, choices=[2, 4, 6, 8])
+    p.add_argument("--seed", type=int, default=None,
+                   help="train another seed's copy of a seeded stage (run.seeds) into models/<dataset>/R<depth>/"
+                        "seed<K>/<stage>; omitted: the main seed's (run.seed)")
     p.add_argument("--distributed", action="store_true",
                    help="initialise torch.distributed from torchrun's environment (gloo on CPU, nccl on GPU)")
 
@@ -82,12 +85,12 @@ def _train(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
         backend = "nccl" if torch.cuda.is_available() else "gloo"
         dist.init_process_group(backend)
     try:
-        metrics = run_stage(args.stage, cfg, args.dataset, args.depth)
+        metrics = run_stage(args.stage, cfg, args.dataset, args.depth, seed=args.seed)
     finally:
         if args.distributed:
             dist.destroy_process_group()
-    log.info("%s %s R%d: test accuracy %.4f (%.0f s)", args.stage, args.dataset, args.depth,
-             metrics["test_accuracy"], metrics["wall_seconds"])
+    log.info("%s %s R%d%s: test accuracy %.4f (%.0f s)", args.stage, args.dataset, args.depth,
+             "" if args.seed is None else f" seed {args.seed}", metrics["test_accuracy"], metrics["wall_seconds"])
     return 0
 
 

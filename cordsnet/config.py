@@ -113,12 +113,16 @@ def check_consistency(cfg: dict[str, Any], given: set[str] | None = None) -> Non
                 "the last post-stimulus steps). Lower penalty_steps or raise post_stimulus_steps.")
     _check_temporal(cfg)
     _check_cognitive(cfg)
+    if given is None:  # a stage's slice carries its own seed, not the list
+        _check_seeds(cfg)
     # a slice (``given``: the sections a rule passed) is checked only for what it holds, not for the defaults that
     # filled the sections it left out (a training stage's slice has no multiarea or neural settings of its own)
     if given is None or "neural" in given:
         _check_neural(cfg)
     if given is None or "multiarea" in given:
         _check_multiarea(cfg)
+    if given is None or "ablation" in given:
+        _check_ablation(cfg)
     data = cfg.get("data")
     if data is not None:
         for name, where in data["sources"].items():
@@ -127,6 +131,44 @@ def check_consistency(cfg: dict[str, Any], given: set[str] | None = None) -> Non
                     f"invalid configuration at 'data.sources.{name}': {where} does not exist (relative paths are "
                     f"relative to the folder the workflow runs in, {Path.cwd()}). Fix the path, or set it to null "
                     "to use the known sources (docs/data.md); a missing path is never replaced by another copy.")
+
+
+def _check_seeds(cfg: dict[str, Any]) -> None:
+    """Table 1's seeds hold the main one, and the depths trained for every seed are trained at all."""
+    run, model = cfg.get("run"), cfg.get("model")
+    if run is None:
+        return
+    if run["seed"] not in run["seeds"]:
+        raise ConfigError(
+            f"invalid configuration at 'run.seeds': {run['seeds']} does not hold run.seed = {run['seed']} (the main "
+            f"seed's models are the ones every analysis reads, and one of Table 1's seeds). Add {run['seed']} to "
+            "run.seeds.")
+    if model is not None and run["seed_depths"] is not None:
+        extra = sorted(set(run["seed_depths"]) - set(model["depths"]))
+        if extra:
+            raise ConfigError(
+                f"invalid configuration at 'run.seed_depths': depth(s) {extra} are not in model.depths = "
+                f"{model['depths']}. Remove them from run.seed_depths, or add them to model.depths.")
+
+
+def _check_ablation(cfg: dict[str, Any]) -> None:
+    """Table S5: a row that is trained, a hold as long as the trained window, a motion window the return fits."""
+    a, model, data, sim = cfg.get("ablation"), cfg.get("model"), cfg.get("data"), cfg.get("simulation")
+    if a is None:
+        return
+    if model is not None and a["depth"] not in model["depths"]:
+        raise ConfigError(f"invalid configuration at 'ablation.depth': R{a['depth']} is not trained (model.depths = "
+                          f"{model['depths']}). Choose one of model.depths.")
+    if data is not None and a["dataset"] is not None and a["dataset"] not in data["datasets"]:
+        raise ConfigError(f"invalid configuration at 'ablation.dataset': {a['dataset']} is not in data.datasets = "
+                          f"{data['datasets']}. Choose one of them, or null for the first.")
+    if sim is not None and a["hold_steps"] < sim["stimulus_steps"]:
+        raise ConfigError(f"invalid configuration at 'ablation.hold_steps': {a['hold_steps']} steps are shorter than "
+                          f"the trained window (simulation.stimulus_steps = {sim['stimulus_steps']}). Raise "
+                          "ablation.hold_steps (the paper's test: several times the trained window).")
+    if a["motion_window"] > a["post_steps"]:
+        raise ConfigError(f"invalid configuration at 'ablation.motion_window': {a['motion_window']} steps do not fit "
+                          f"in ablation.post_steps = {a['post_steps']}. Lower motion_window or raise post_steps.")
 
 
 def _check_temporal(cfg: dict[str, Any]) -> None:
@@ -324,9 +366,18 @@ def config_hash(cfg: Any) -> str:
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
-def config_slice(cfg: dict[str, Any], *sections: str) -> dict[str, Any]:
-    """The named top-level sections of ``cfg``: what a step depends on, so only their changes re-run it."""
-    return {s: copy.deepcopy(cfg[s]) for s in sections}
+SEED_KEYS = ("seeds", "seed_depths")
+"""``run`` keys that only Table 1 and the scorecard read (which rows train more seeds): left out of other slices, so
+that adding a seed re-runs the seeds' stages and what reads them, not every step that receives ``run``."""
+
+
+def config_slice(cfg: dict[str, Any], *sections: str, seeds: bool = False) -> dict[str, Any]:
+    """The named top-level sections of ``cfg``: what a step depends on, so only their changes re-run it. The ``run``
+    section without :data:`SEED_KEYS` unless ``seeds`` (the steps that read them)."""
+    out = {s: copy.deepcopy(cfg[s]) for s in sections}
+    if "run" in out and not seeds:
+        out["run"] = {k: v for k, v in out["run"].items() if k not in SEED_KEYS}
+    return out
 
 
 def require_sections(cfg: dict[str, Any], sections: tuple[str, ...], who: str) -> None:

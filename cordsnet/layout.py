@@ -7,6 +7,8 @@ it while planning. Paths are built by string formatting, so Snakemake wildcards 
 
     <data>/prepared/<dataset>/{train,test}.pt, manifest.json
     <results>/models/<dataset>/R<depth>/<stage>/{checkpoint.pt, metrics.json, train_state.pt}
+    <results>/models/<dataset>/R<depth>/seed<k>/<stage>/...   (the stages trained again for another seed)
+    <results>/ablation/models/<setting>/seed<k>/anneal/...     (Table S5's annealing runs)
     <results>/cognitive/models/{N<size>,attractors}/{checkpoint.pt, metrics.json}   (cognitive-task networks)
     <results>/multiarea/models/<task>/{checkpoint.pt, metrics.json}   (Fig 5's downstream networks)
     <results>/neural/surrogate/{assembly.nc, stimuli.csv, images/, truth.npz, surrogate.json}   (synthetic)
@@ -58,18 +60,26 @@ class Layout:
         return self.data / "downloads"
 
     # -- trained models ------------------------------------------------------------------------------------
-    def stage_dir(self, dataset: str, depth: int | str, stage: str) -> Path:
-        return self.results / "models" / dataset / f"R{depth}" / stage
+    def stage_dir(self, dataset: str, depth: int | str, stage: str, seed: int | str | None = None) -> Path:
+        """A stage's folder; ``seed`` names another seed's copy of a stage (``run.seeds``), None the main run's
+        (``run.seed``), which every analysis reads."""
+        row = self.results / "models" / dataset / f"R{depth}"
+        return row / stage if seed is None else row / f"seed{seed}" / stage
 
-    def checkpoint(self, dataset: str, depth: int | str, stage: str) -> Path:
-        return self.stage_dir(dataset, depth, stage) / "checkpoint.pt"
+    def checkpoint(self, dataset: str, depth: int | str, stage: str, seed: int | str | None = None) -> Path:
+        return self.stage_dir(dataset, depth, stage, seed) / "checkpoint.pt"
 
-    def metrics(self, dataset: str, depth: int | str, stage: str) -> Path:
-        return self.stage_dir(dataset, depth, stage) / "metrics.json"
+    def metrics(self, dataset: str, depth: int | str, stage: str, seed: int | str | None = None) -> Path:
+        return self.stage_dir(dataset, depth, stage, seed) / "metrics.json"
 
-    def train_state(self, dataset: str, depth: int | str, stage: str) -> Path:
+    def train_state(self, dataset: str, depth: int | str, stage: str, seed: int | str | None = None) -> Path:
         """The resumable state of a stage while it runs (not an output: kept when a job fails)."""
-        return self.stage_dir(dataset, depth, stage) / "train_state.pt"
+        return self.stage_dir(dataset, depth, stage, seed) / "train_state.pt"
+
+    def ablation_dir(self, setting: str, seed: int | str) -> Path:
+        """One model of the Table S5 ablation: the annealing stage run with one setting of the loss ramp or the
+        spontaneous penalty, for one seed (``checkpoint.pt``, ``metrics.json``, ``train_state.pt``)."""
+        return self.results / "ablation" / "models" / setting / f"seed{seed}" / "anneal"
 
     def task_networks(self, name: str) -> Path:
         """The cognitive-task networks ``N<size>`` (all kinds and seeds of one size) or ``attractors``:

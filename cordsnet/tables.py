@@ -17,14 +17,16 @@ def percent(x: float | None) -> float | None:
 
 
 def write_table(rows: list[dict[str, Any]], csv_path: str | os.PathLike[str], provenance: dict[str, Any],
-                title: str, note: str = "") -> pd.DataFrame:
-    """``<name>.csv``, ``<name>.md`` (with a caption that states data and scale) and ``<name>.provenance.json``."""
+                title: str, note: str = "", md_rows: list[dict[str, Any]] | None = None) -> pd.DataFrame:
+    """``<name>.csv``, ``<name>.md`` (with a caption that states data and scale) and ``<name>.provenance.json``.
+    ``md_rows``: what the Markdown shows instead of ``rows`` (e.g. "mean ± SD" cells of numbers the CSV keeps)."""
     df = pd.DataFrame(rows)
     csv_path = Path(csv_path)
     write_text(csv_path, df.to_csv(index=False))
     caption = f"**{title}.** {note}".strip()
     scale = provenance.get("scale")
     footer = f"\n\nScale: {scale}. Code {provenance.get('code_version')}, config hash {provenance.get('config_hash')}."
-    write_text(csv_path.with_suffix(".md"), caption + "\n\n" + df.to_markdown(index=False) + footer + "\n")
+    shown = df if md_rows is None else pd.DataFrame(md_rows)
+    write_text(csv_path.with_suffix(".md"), caption + "\n\n" + shown.to_markdown(index=False) + footer + "\n")
     write_json(csv_path.with_suffix(".provenance.json"), provenance)
     return df

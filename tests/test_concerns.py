@@ -54,11 +54,12 @@ def test_the_figures_stage_depends_on_every_notebook_and_result():
 def test_the_cli_registers_every_analysis_module():
     from cordsnet.cli import build_parser  # importing the CLI imports every module of cordsnet.analyses
 
-    assert modules() == ["cognitive", "compute", "dynamics", "multiarea", "neural", "noise", "table1", "temporal",
-                         "temporal_tables"]
+    assert modules() == ["ablation", "claims", "cognitive", "compute", "dynamics", "multiarea", "neural", "noise",
+                         "table1", "temporal", "temporal_tables"]
     text = build_parser().format_help()
     for command in ("compute-table", "dynamics-eigs", "dynamics-regimes", "dynamics-singular-values", "table1",
                     "temporal-noise", "temporal-sequences", "temporal-solutions", "temporal-tables", "cognitive-train",
                     "cognitive-compare", "cognitive-attractors", "neural-surrogate", "neural-predict",
+                    "ablation-train", "ablation-table", "claims",
                     "multiarea-train", "multiarea-table"):
         assert command in text

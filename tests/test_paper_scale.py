@@ -37,6 +37,7 @@ def test_paper_configuration_runs_end_to_end_on_the_cpu(tmp_path, imagenet_dir):
     cfg["temporal"]["solution_depth"] = None  # the rehearsal trains R2 only
     cfg["neural"].update(depth=None, region_areas={"V4": 0, "IT": -1})
     cfg["multiarea"]["frontend"].update(depth=None, areas=[-2, -1])
+    cfg["ablation"].update(depth=2, dataset=None)  # the rehearsal's one row
     config = tmp_path / "paper-rehearsal.yaml"
     config.write_text(yaml.safe_dump(cfg))
 

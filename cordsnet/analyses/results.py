@@ -21,9 +21,11 @@ class Table:
     provenance: dict[str, Any]
     title: str
     note: str = ""
+    md_rows: list[dict[str, Any]] | None = None
+    """what the Markdown shows instead of ``rows`` (None: the rows)"""
 
     def write(self, csv_path: str | os.PathLike[str]):
-        return write_table(self.rows, csv_path, self.provenance, self.title, self.note)
+        return write_table(self.rows, csv_path, self.provenance, self.title, self.note, self.md_rows)
 
 
 @dataclass

@@ -11,8 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from cordsnet.analyses.results import Table
 from cordsnet.commands import command
@@ -32,29 +35,75 @@ COLUMNS = {
 """Stage -> column. The initialisation method ends with the annealing stage (s2-s4); fine-tuning (s5) follows it."""
 
 
-def table1_rows(layout: Layout, datasets, depths) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(rows, the provenance of every metrics file read)."""
-    rows, sources = [], []
+SeedsOf = Callable[[str, int], list]
+"""(dataset, depth) -> the seed folders of a row's seeded stages, as ``Layout.stage_dir`` takes them (None: the main
+seed's); :func:`cordsnet.training.graph.row_seeds`."""
+
+
+def _main_only(dataset: str, depth: int) -> list:
+    return [None]
+
+
+def spread(values: list[float]) -> dict[str, float | None]:
+    """Mean, sample standard deviation (None for one value), min and max of per-seed accuracies (%)."""
+    a = np.asarray(values, dtype=float)
+    return {"mean": round(float(a.mean()), 2), "sd": round(float(a.std(ddof=1)), 2) if len(a) > 1 else None,
+            "min": round(float(a.min()), 2), "max": round(float(a.max()), 2)}
+
+
+def _cell(values: list[float]) -> str:
+    """A Markdown cell: the value of one seed, or 'mean ± SD (min-max)' of several."""
+    st = spread(values)
+    if st["sd"] is None:
+        return f"{st['mean']:.1f}"
+    return f"{st['mean']:.1f} ± {st['sd']:.1f} ({st['min']:.1f}-{st['max']:.1f})"
+
+
+def table1_rows(layout: Layout, datasets, depths, seeds_of: SeedsOf = _main_only, main_seed: int = 0
+                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(CSV rows, Markdown rows, the provenance of every metrics file read). A row's accuracy is the mean over its
+    seeds (the CNN is shared by them); the CSV keeps each column's SD, min, max and per-seed values."""
+    from cordsnet.training.graph import stage_seed_dir
+
+    rows, md_rows, sources = [], [], []
     for dataset in datasets:
         for depth in depths:
-            row: dict[str, Any] = {"dataset": dataset, "model": f"R{depth}"}
-            data_note = scale = evaluation = None
+            folders = seeds_of(dataset, depth)
+            labels = [main_seed if f is None else int(f) for f in folders]
+            row: dict[str, Any] = {"dataset": dataset, "model": f"R{depth}", "seeds": len(folders),
+                                   "seed values": " ".join(map(str, labels))}
+            md: dict[str, Any] = {"dataset": dataset, "model": f"R{depth}", "seeds": len(folders)}
+            data_note = scale = evaluation = n_images = None
+            per_seed: dict[str, list[float]] = {}
             for stage, column in COLUMNS.items():
-                path = layout.metrics(dataset, depth, stage)
-                m = json.loads(path.read_text())
-                row[column] = round(100 * m["test_accuracy"], 2)
-                d = m["provenance"]["data"]
-                data_note = f"{d['source_kind']}: {d.get('subset') or d['location']}"
-                scale = m.get("scale")
-                if stage != "cnn":
-                    evaluation = m.get("eval_subset")
-                sources.append({"file": str(path), "config_hash": m["provenance"]["config_hash"],
-                                "code_version": m["provenance"]["code_version"]})
-            row["recurrent models scored on"] = evaluation
-            row["data"] = data_note
-            row["scale"] = scale
+                values = []
+                for folder in dict.fromkeys(stage_seed_dir(stage, f) for f in folders):
+                    path = layout.metrics(dataset, depth, stage, folder)
+                    m = json.loads(path.read_text())
+                    values.append(round(100 * m["test_accuracy"], 2))
+                    d = m["provenance"]["data"]
+                    data_note = f"{d['source_kind']}: {d.get('subset') or d['location']}"
+                    scale = m.get("scale")
+                    if stage != "cnn":
+                        evaluation, n_images = m.get("eval_subset"), m.get("eval_images")
+                    sources.append({"file": str(path), "config_hash": m["provenance"]["config_hash"],
+                                    "code_version": m["provenance"]["code_version"]})
+                per_seed[column] = values
+                row[column] = spread(values)["mean"]
+                md[column] = _cell(values)
+            for column, values in per_seed.items():
+                if column == COLUMNS["cnn"]:
+                    continue
+                st = spread(values)
+                row[f"{column} SD"], row[f"{column} min"], row[f"{column} max"] = st["sd"], st["min"], st["max"]
+                row[f"{column} per seed"] = " ".join(f"{v:g}" for v in values)
+            row["test images"] = n_images
+            for extra in ("recurrent models scored on", "data", "scale"):
+                row[extra] = md[extra] = {"recurrent models scored on": evaluation, "data": data_note,
+                                          "scale": scale}[extra]
             rows.append(row)
-    return rows, sources
+            md_rows.append(md)
+    return rows, md_rows, sources
 
 
 def table1_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -82,22 +131,27 @@ def stage_verdict(start: float | None, end: float | None, noise: float | None) -
     return "loses" if start - end > noise else "keeps"
 
 
-def stage_rows(layout: Layout, datasets, depths) -> tuple[list[dict[str, Any]], list[str]]:
-    """One row per dataset, depth and stage: validation accuracy (%) when the stage starts and of the state it
-    keeps, the change against the noise, the verdict, its test accuracy, updates and time; and the files read."""
-    from cordsnet.training.graph import CONTROLS, STAGES
+def stage_rows(layout: Layout, datasets, depths, seeds_of: SeedsOf = _main_only, main_seed: int = 0
+               ) -> tuple[list[dict[str, Any]], list[str]]:
+    """One row per dataset, depth, seed and stage (other seeds: their seeded stages): validation accuracy (%) when
+    the stage starts and of the state it keeps, the change against the noise, the verdict, its test accuracy,
+    updates and time; and the files read."""
+    from cordsnet.training.graph import CONTROLS, SEEDED_STAGES, STAGES
 
     rows, files = [], []
     for dataset in datasets:
         for depth in depths:
-            for stage in STAGES:
-                path = layout.metrics(dataset, depth, stage)
+            chain = [(None, stage) for stage in STAGES]
+            chain += [(f, stage) for f in seeds_of(dataset, depth) if f is not None for stage in SEEDED_STAGES]
+            for folder, stage in chain:
+                path = layout.metrics(dataset, depth, stage, folder)
                 m = json.loads(path.read_text())
                 start = None if stage in CONTROLS else m.get("val_accuracy_start")
                 end, n = m.get("val_accuracy"), m.get("val_images")
                 noise = stage_noise(start, n) if start is not None and n else None
                 row: dict[str, Any] = {
-                    "dataset": dataset, "model": f"R{depth}", "stage": stage,
+                    "dataset": dataset, "model": f"R{depth}", "seed": main_seed if folder is None else folder,
+                    "stage": stage,
                     "val start": percent(start), "val end": percent(end),
                     "change": percent(end - start) if start is not None and end is not None else None,
                     "noise (2 SE)": percent(noise), "verdict": stage_verdict(start, end, noise),
@@ -115,13 +169,16 @@ def stage_rows(layout: Layout, datasets, depths) -> tuple[list[dict[str, Any]], 
 def stage_table(cfg: dict[str, Any]) -> Table:
     """The stage table of a configuration's run: what each stage of the initialisation method keeps or gains."""
     from cordsnet.provenance import record
+    from cordsnet.training.graph import row_seeds
 
-    rows, files = stage_rows(Layout.from_config(cfg), cfg["data"]["datasets"], cfg["model"]["depths"])
+    rows, files = stage_rows(Layout.from_config(cfg), cfg["data"]["datasets"], cfg["model"]["depths"],
+                             lambda d, n: row_seeds(cfg, d, n), cfg["run"]["seed"])
     prov = record({k: cfg[k] for k in ("model", "simulation", "training")}, seed=cfg["run"]["seed"],
                   scale=cfg["run"]["scale"], extra={"inputs": files})
     target = cfg["training"]["steady_state_target"]
     return Table(rows, prov, "Accuracy through the training stages (%)",
-                 f"Scale: {cfg['run']['scale']}, seed {cfg['run']['seed']}. The graph cnn -> fold -> init_linear "
+                 f"Scale: {cfg['run']['scale']}, main seed {cfg['run']['seed']} (other seeds: their stages in time "
+                 "and controls, from the main seed's steady-state fit). The graph cnn -> fold -> init_linear "
                  "(steady-state matching, no training in time) -> linear_rnn -> anneal -> finetune, and the two "
                  "controls (from random weights). 'val start': the validation accuracy of the model as the stage "
                  "receives it (init_linear: of the folded CNN it matches); 'val end': of the state the stage keeps "
@@ -135,16 +192,25 @@ def stage_table(cfg: dict[str, Any]) -> Table:
 def table1(cfg: dict[str, Any]) -> Table:
     """Table 1 of a configuration's run, with its caption and the provenance of every file it read."""
     from cordsnet.provenance import record
+    from cordsnet.training.graph import extra_seeds, row_seeds
 
-    rows, sources = table1_rows(Layout.from_config(cfg), cfg["data"]["datasets"], cfg["model"]["depths"])
+    rows, md_rows, sources = table1_rows(Layout.from_config(cfg), cfg["data"]["datasets"], cfg["model"]["depths"],
+                                         lambda d, n: row_seeds(cfg, d, n), cfg["run"]["seed"])
+    seeds = [cfg["run"]["seed"], *extra_seeds(cfg)]
     prov = record({k: cfg[k] for k in ("model", "simulation", "training")}, seed=cfg["run"]["seed"],
-                  scale=cfg["run"]["scale"], data=sorted({r["data"] for r in rows}), extra={"inputs": sources})
+                  scale=cfg["run"]["scale"], data=sorted({r["data"] for r in rows}),
+                  extra={"inputs": sources, "seeds": seeds})
+    several = any(r["seeds"] > 1 for r in rows)
     return Table(rows, prov, "Table 1: test accuracy (%)",
-                 f"Scale: {cfg['run']['scale']}, seed {cfg['run']['seed']}. Each row states its data source. "
-                 "CordsNet (initialization method) is the model after steady-state matching, linear-RNN training and "
-                 "annealing (s2-s4); direct training and the FC-RNN get the same budget in simulated image-steps. "
+                 f"Scale: {cfg['run']['scale']}, seeds {' '.join(map(str, seeds))} (main seed {cfg['run']['seed']}). "
+                 "Each row states its data source and its number of seeds"
+                 + (": with several, a cell is mean ± SD (min-max) over seeds, which retrain the stages in time and "
+                    "the controls from the main seed's CNN and steady-state fit (the CNN is shared: one value); the "
+                    "CSV keeps every seed's value. " if several else ". ")
+                 + "CordsNet (initialization method) is the model after steady-state matching, linear-RNN training "
+                 "and annealing (s2-s4); direct training and the FC-RNN get the same budget in simulated image-steps. "
                  "Every stage and control keeps its best state on the validation split (held out of the training "
-                 "data); the test split gives only these numbers.")
+                 "data); the test split gives only these numbers.", md_rows)
 
 
 def _add_args(p: argparse.ArgumentParser) -> None:

@@ -3,6 +3,9 @@
     cnn -> fold -> init_linear -> linear_rnn -> anneal -> finetune -> {direct, fcrnn}
                                                          anneal -> {rcnn, early_readout}
 
+Every seed of ``run.seeds`` beyond the main one trains linear_rnn -> anneal -> finetune -> {direct, fcrnn} again
+from the main seed's init_linear (``SEEDED_STAGES``), in its own folder (``Layout.stage_dir(..., seed)``).
+
 The last two are not Table 1's: they are the trained models of the temporal analyses (Fig 3B-D, Fig 4B), each the
 fine-tuning stage with one thing changed, so that a difference between them and the fine-tuned CordsNet is that
 thing alone.
@@ -24,6 +27,36 @@ BUDGET_STAGES = ("init_linear", "linear_rnn", "anneal", "finetune")
 """The stages whose simulated image-steps make up the controls' training budget."""
 CONTROLS = ("direct", "fcrnn")
 """The controls of Table 1: trained from random initialisation with the method's budget (``training.controls``)."""
+
+
+SEEDED_STAGES = ("linear_rnn", "anneal", "finetune", "direct", "fcrnn")
+"""Stages trained again for every seed of ``run.seeds`` (Table 1's spread): everything trained in time, and the
+controls. The CNN, its folding and the steady-state fit are the main seed's, shared: the spread is that of the
+recurrent training and of the controls, not of the CNN (docs/training.md)."""
+
+
+def extra_seeds(cfg: dict) -> list[int]:
+    """The seeds of ``run.seeds`` other than the main one, in order."""
+    return [s for s in cfg["run"].get("seeds", [cfg["run"]["seed"]]) if s != cfg["run"]["seed"]]
+
+
+def seeded_rows(cfg: dict) -> list[tuple[str, int]]:
+    """(dataset, depth) of the rows trained for every seed (``run.seed_depths``, null: every depth)."""
+    chosen = cfg["run"].get("seed_depths")
+    depths = [n for n in cfg["model"]["depths"] if chosen is None or n in chosen]
+    return [(d, n) for d in cfg["data"]["datasets"] for n in depths] if extra_seeds(cfg) else []
+
+
+def row_seeds(cfg: dict, dataset: str, depth: int) -> list[int | None]:
+    """The seeds a row's seeded stages were trained for, as ``Layout.stage_dir`` takes them: None (the main seed)
+    first, then the extra seeds when the row is seeded."""
+    return [None] + (extra_seeds(cfg) if (dataset, int(depth)) in seeded_rows(cfg) else [])
+
+
+def stage_seed_dir(stage: str, seed: int | None) -> int | None:
+    """The seed folder a stage of seed ``seed``'s chain lives in: its own for the seeded stages, the main run's for
+    the shared ones (the CNN, the folding, the steady-state fit)."""
+    return seed if stage in SEEDED_STAGES else None
 
 
 _SHARED = ("checkpoint_every", "eval_batch_size", "validation_evaluations")
@@ -69,7 +102,7 @@ def analysis_models(cfg: dict) -> list[tuple[str, int, str]]:
     return rows + [(*solution_row(cfg), "early_readout")]
 
 
-def stage_config(cfg: dict, stage: str) -> dict:
+def stage_config(cfg: dict, stage: str, seed: int | None = None) -> dict:
     """The part of a configuration that ``stage`` reads: what its rule passes, and what its provenance records.
 
     So that changing, say, ``training.finetune.lr`` re-runs the fine-tuning stage and what reads its outputs (the
@@ -83,4 +116,8 @@ def stage_config(cfg: dict, stage: str) -> dict:
            "training": {k: cfg["training"][k] for k in STAGE_TRAINING_KEYS[stage]}}
     if stage in SIMULATED:
         out["simulation"] = cfg["simulation"]
+    if seed is not None:  # another seed's copy of a seeded stage (``run.seeds``)
+        if stage not in SEEDED_STAGES:
+            raise ValueError(f"stage '{stage}' is trained once (the main seed's); seeded stages: {SEEDED_STAGES}")
+        out["run"]["seed"] = int(seed)
     return out

@@ -57,9 +57,11 @@ from cordsnet.training.graph import (
     BUDGET_STAGES,
     CONTROLS,
     PREVIOUS,
+    SEEDED_STAGES,
     SIMULATED,
     early_readout_steps,
     stage_config,
+    stage_seed_dir,
 )
 from cordsnet.training.loop import (
     LoopConfig,
@@ -142,14 +144,25 @@ class StageContext:
     stage: str
     stop_after: int | None = None
     """end after this many optimiser steps (tests use it to simulate a kill)"""
+    seed: int | None = None
+    """another seed's copy of a seeded stage (``run.seeds``): its folder, and its seeded predecessors'"""
+    out_dir: Path | None = None
+    """where this stage writes instead of its layout folder (the ablation's runs); it reads the main run's"""
 
     @property
     def layout(self) -> Layout:
         return Layout.from_config(self.cfg)
 
+    def dir_of(self, stage: str) -> Path:
+        """The folder of ``stage`` in this stage's chain: its own (or ``out_dir``) for this stage, the seed's for
+        the seeded stages, the main run's for the shared ones."""
+        if stage == self.stage and self.out_dir is not None:
+            return self.out_dir
+        return self.layout.stage_dir(self.dataset, self.depth, stage, stage_seed_dir(stage, self.seed))
+
     @property
     def out(self) -> Path:
-        return self.layout.stage_dir(self.dataset, self.depth, self.stage)
+        return self.dir_of(self.stage)
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -161,7 +174,7 @@ class StageContext:
 
     def load_stage(self, stage: str) -> dict[str, Any]:
         """The checkpoint of ``stage`` (of the same dataset and depth), or an error that says to run it first."""
-        path = self.layout.checkpoint(self.dataset, self.depth, stage)
+        path = self.dir_of(stage) / "checkpoint.pt"
         if not path.is_file():
             raise FileNotFoundError(f"stage '{self.stage}' needs the '{stage}' checkpoint {path}: run that stage first")
         return load_tensors(path)
@@ -181,20 +194,20 @@ class StageContext:
     def loop(self, steps: int) -> LoopConfig:
         st = self.settings
         return LoopConfig(steps=steps, batch_size=st["batch_size"], seed=self.cfg["run"]["seed"],
-                          checkpoint=self.layout.train_state(self.dataset, self.depth, self.stage),
+                          checkpoint=self.out / "train_state.pt",
                           checkpoint_every=self.cfg["training"]["checkpoint_every"], grad_clip=st["grad_clip"],
                           desc=self.desc, device=device_for(self.cfg),
                           evaluations=self.cfg["training"]["validation_evaluations"])
 
     def predecessor_metrics(self) -> dict[str, Any]:
-        path = self.layout.metrics(self.dataset, self.depth, PREVIOUS[self.stage])
+        path = self.dir_of(PREVIOUS[self.stage]) / "metrics.json"
         if not path.is_file():
             raise FileNotFoundError(f"stage '{self.stage}' needs {path}: run stage '{PREVIOUS[self.stage]}' first")
         return json.loads(path.read_text())
 
     def metrics(self, **values) -> dict[str, Any]:
         cfg = self.cfg
-        read = stage_config(cfg, self.stage)  # what the stage reads, as its rule passes it
+        read = stage_config(cfg, self.stage)  # what the stage reads, as its rule passes it (the seed in run.seed)
         slice_ = {"model": cfg["model"], "training": read["training"], "data": read["data"]}
         if "simulation" in read:
             slice_["simulation"] = read["simulation"]
@@ -207,8 +220,8 @@ class StageContext:
         """Save the final checkpoint and drop the resumable state; :func:`run_stage` writes the metrics."""
         rank, _ = world()
         if rank == 0:
-            save_tensors(self.layout.checkpoint(self.dataset, self.depth, self.stage), state)
-            partial = self.layout.train_state(self.dataset, self.depth, self.stage)
+            save_tensors(self.out / "checkpoint.pt", state)
+            partial = self.out / "train_state.pt"
             if partial.exists():
                 partial.unlink()
         return metrics
@@ -231,22 +244,31 @@ def selection_metrics(res, val_images: int) -> dict[str, Any]:
             "selection": "best validation accuracy among the evaluated states (ties: the later)"}
 
 
-def run_stage(stage: str, cfg: dict[str, Any], dataset: str, depth: int, stop_after: int | None = None
-              ) -> dict[str, Any] | None:
-    """Run one stage (resuming if it was interrupted). Returns its metrics, or None if stopped early."""
+def run_stage(stage: str, cfg: dict[str, Any], dataset: str, depth: int, stop_after: int | None = None,
+              seed: int | None = None, out_dir: Path | None = None) -> dict[str, Any] | None:
+    """Run one stage (resuming if it was interrupted). Returns its metrics, or None if stopped early.
+
+    ``seed``: train another seed's copy of a seeded stage (``run.seeds``) into its own folder, from that seed's
+    predecessor (the main run's for the shared stages); ``out_dir``: write the stage there instead (the ablation).
+    """
     if stage not in STAGE_RUNNERS:
         raise ValueError(f"unknown stage '{stage}'; stages are {ALL_STAGES}")
+    if seed is not None:
+        if stage not in SEEDED_STAGES:
+            raise ValueError(f"stage '{stage}' is trained once, for the main seed; the stages trained per seed of "
+                             f"run.seeds are {SEEDED_STAGES}")
+        cfg = {**cfg, "run": {**cfg["run"], "seed": int(seed)}}
     require_sections(cfg, ("run", "paths", "data", "model", "training") + (("simulation",) if stage in SIMULATED
                                                                            else ()), f"stage '{stage}'")
     torch.manual_seed(cfg["run"]["seed"])
-    ctx = StageContext(cfg, dataset, depth, stage, stop_after)
+    ctx = StageContext(cfg, dataset, depth, stage, stop_after, seed, None if out_dir is None else Path(out_dir))
     ctx.out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     metrics = STAGE_RUNNERS[stage](ctx)
     if metrics is not None:
         metrics["wall_seconds"] = time.perf_counter() - t0
         if world()[0] == 0:
-            write_json(ctx.layout.metrics(dataset, depth, stage), metrics)
+            write_json(ctx.out / "metrics.json", metrics)
     return metrics
 
 
@@ -604,7 +626,7 @@ def method_budget(ctx: StageContext) -> int:
     """Simulated image-steps spent by stages init_linear..finetune (read from their metrics)."""
     total = 0
     for s in BUDGET_STAGES:
-        path = ctx.layout.metrics(ctx.dataset, ctx.depth, s)
+        path = ctx.dir_of(s) / "metrics.json"
         if not path.is_file():
             raise FileNotFoundError(f"the controls' budget needs {path}: run stage '{s}' first")
         total += int(json.loads(path.read_text())["image_steps"])
@@ -643,11 +665,12 @@ def _stage_fcrnn(ctx: StageContext) -> dict[str, Any] | None:
 
 
 # -- trained models for the analyses ----------------------------------------------------------------------------
-def load_trained(cfg: dict[str, Any], dataset: str, depth: int, stage: str) -> nn.Module:
+def load_trained(cfg: dict[str, Any], dataset: str, depth: int, stage: str, path: Path | None = None) -> nn.Module:
     """The trained model of ``stage`` (dataset, depth) in evaluation mode, as its stage left it: the CNN (with batch
     norm), the folded CNN, or a CordsNet with the stage's nonlinearity and alpha (the RCNN's 1). Analyses load models
-    here, so that a missing checkpoint is one error that names the file and how to make it."""
-    path = Layout.from_config(cfg).checkpoint(dataset, depth, stage)
+    here, so that a missing checkpoint is one error that names the file and how to make it. ``path``: a checkpoint
+    of that stage kept elsewhere (another seed's, the ablation's)."""
+    path = Layout.from_config(cfg).checkpoint(dataset, depth, stage) if path is None else Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"the analysis needs the trained model {path}, which does not exist: train it with "
                                 f"`snakemake {path} --cores all --configfile <your config>` (or the whole workflow)")

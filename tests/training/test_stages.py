@@ -123,7 +123,7 @@ def test_pipeline_end_to_end_and_table1(tiny_pipeline):
     assert fc["param_mismatch"] < 0.05
     assert fc["history"][-1]["spont"] > 0  # the penalty is computed for the FC-RNN too
     assert metrics(cfg, "finetune")["nonlinearity"] == "relu" and metrics(cfg, "anneal")["nonlinearity"] == "relu"
-    rows, sources = table1_rows(layout, ["mnist"], [2])
+    rows, _, sources = table1_rows(layout, ["mnist"], [2])
     assert len(rows) == 1 and len(sources) == len(COLUMNS)
     for stage, column in COLUMNS.items():  # the table shows exactly each stage's own number
         assert rows[0][column] == round(100 * metrics(cfg, stage)["test_accuracy"], 2)
@@ -196,11 +196,52 @@ def test_table1_reads_each_column_from_its_own_stage(tmp_path):
         path.write_text(json.dumps({"test_accuracy": acc, "scale": "smoke", "eval_subset": "all",
                                     "provenance": {"config_hash": stage, "code_version": "v",
                                                    "data": {"source_kind": "user_path", "location": "x"}}}))
-    rows, sources = table1_rows(layout, ["mnist"], [2])
+    rows, _, sources = table1_rows(layout, ["mnist"], [2])
     assert {c: rows[0][c] for c in COLUMNS.values()} == {
         "CNN": 10.0, "CordsNet (initialization method)": 20.0, "CordsNet (fine-tuned)": 30.0,
         "CordsNet (direct training)": 40.0, "FC-RNN (matched parameters)": 50.0}
     assert sorted(s["config_hash"] for s in sources) == sorted(accuracy)
+
+
+def test_table1_reports_mean_sd_and_every_seed(tmp_path):
+    """Three seeds of the seeded stages, one shared CNN: the mean, the sample SD and min-max, every seed's value."""
+    layout = Layout(tmp_path)
+    for folder, acc in ((None, 0.80), (1, 0.82), (2, 0.87)):
+        for stage in COLUMNS:
+            if stage == "cnn" and folder is not None:
+                continue
+            path = layout.metrics("mnist", 2, stage, folder)
+            path.parent.mkdir(parents=True)
+            path.write_text(json.dumps({"test_accuracy": 0.9 if stage == "cnn" else acc, "scale": "smoke",
+                                        "provenance": {"config_hash": "h", "code_version": "v",
+                                                       "data": {"source_kind": "user_path", "location": "x"}}}))
+    rows, md, sources = table1_rows(layout, ["mnist"], [2], lambda d, n: [None, 1, 2], main_seed=0)
+    row, col = rows[0], "CordsNet (fine-tuned)"
+    assert row["seeds"] == 3 and row["seed values"] == "0 1 2" and row["CNN"] == 90.0
+    assert row[col] == pytest.approx(83.0) and row[f"{col} SD"] == pytest.approx(3.61, abs=0.01)
+    assert (row[f"{col} min"], row[f"{col} max"], row[f"{col} per seed"]) == (80.0, 87.0, "80 82 87")
+    assert md[0][col] == "83.0 ± 3.6 (80.0-87.0)" and md[0]["CNN"] == "90.0"
+    assert len(sources) == 1 + 3 * (len(COLUMNS) - 1)  # the shared CNN is read once
+
+
+def test_another_seed_trains_its_own_chain_from_the_shared_fit(tiny_pipeline, tiny_cfg):
+    """Seed 1's linear_rnn starts from the main run's init_linear, writes under seed1/, differs from seed 0's, and
+    its controls read their budget from seed 1's stages; the main run's files are untouched."""
+    copy_stages(tiny_pipeline, tiny_cfg, ["cnn", "fold", "init_linear"])
+    layout = Layout.from_config(tiny_cfg)
+    for stage in ("linear_rnn", "anneal", "finetune", "fcrnn"):
+        run_stage(stage, tiny_cfg, "mnist", 2, seed=1)
+        assert layout.checkpoint("mnist", 2, stage, 1).is_file()
+        assert not layout.checkpoint("mnist", 2, stage).exists()
+    m = json.loads(layout.metrics("mnist", 2, "fcrnn", 1).read_text())
+    assert m["provenance"]["seed"] == 1
+    budget = sum(json.loads(layout.metrics("mnist", 2, s, 1 if s != "init_linear" else None).read_text())
+                 ["image_steps"] for s in ("init_linear", "linear_rnn", "anneal", "finetune"))
+    assert m["budget_image_steps"] == budget
+    seed1 = load_tensors(layout.checkpoint("mnist", 2, "linear_rnn", 1))["model"]
+    assert not same(weights(tiny_pipeline, "linear_rnn"), seed1)  # another batch order
+    with pytest.raises(ValueError, match="trained once"):
+        run_stage("cnn", tiny_cfg, "mnist", 2, seed=1)
 
 
 def test_table1_metrics_nest_dataset_model_column():

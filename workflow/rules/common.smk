@@ -4,6 +4,7 @@
 # (`{params.cfg:q}`), and each rule passes only its concern's sections, so Snakemake's params trigger re-runs
 # exactly the steps a config change affects.
 import json
+import re
 import sys
 
 from cordsnet.concerns import CONCERNS
@@ -14,10 +15,14 @@ from cordsnet.training.graph import (
     BUDGET_STAGES,
     CONTROLS,
     PREVIOUS,
+    SEEDED_STAGES,
     STAGES,
     analysis_models,
+    extra_seeds,
+    seeded_rows,
     solution_row,
     stage_config,
+    stage_seed_dir,
 )
 
 CFG = validate_config(config)
@@ -29,14 +34,16 @@ THREADS = CFG["run"]["threads"]
 CLI = f"{sys.executable} -m cordsnet.cli"
 
 
-def cfg_json(concern):
-    """The configuration sections a concern's rules read, as JSON for `--config-json`."""
-    return json.dumps(config_slice(CFG, *CONCERNS[concern].sections), sort_keys=True)
+def cfg_json(concern, seeds=False):
+    """The configuration sections a concern's rules read, as JSON for `--config-json` (`run.seeds` and
+    `run.seed_depths` only where `seeds`: Table 1 and the scorecard)."""
+    return json.dumps(config_slice(CFG, *CONCERNS[concern].sections, seeds=seeds), sort_keys=True)
 
 
 def stage_cfg_json(w):
-    """What one training stage reads (cordsnet.training.graph.stage_config): its own settings, not its siblings'."""
-    return json.dumps(stage_config(CFG, w.stage), sort_keys=True)
+    """What one training stage reads (cordsnet.training.graph.stage_config): its own settings, not its siblings';
+    for another seed's copy (wildcard `seed`), that seed in run.seed."""
+    return json.dumps(stage_config(CFG, w.stage, getattr(w, "seed", None)), sort_keys=True)
 
 
 wildcard_constraints:
@@ -50,22 +57,29 @@ def prepared(dataset):
     return str(L.manifest(dataset))
 
 
-def stage_path(dataset, depth, stage, name):
-    return str(L.stage_dir(dataset, depth, stage) / name)
+def stage_path(dataset, depth, stage, name, seed=None):
+    return str(L.stage_dir(dataset, depth, stage, seed) / name)
 
 
 def stage_inputs(w):
+    """A stage's data, its predecessor's checkpoint and (controls) the metrics its budget is read from; for another
+    seed's copy (wildcard `seed`), the seed's own seeded stages and the main run's shared ones."""
+    seed = getattr(w, "seed", None)
     inputs = {"data": prepared(w.dataset)}
     if w.stage in PREVIOUS:
-        inputs["previous"] = stage_path(w.dataset, w.depth, PREVIOUS[w.stage], "checkpoint.pt")
+        prev = PREVIOUS[w.stage]
+        inputs["previous"] = stage_path(w.dataset, w.depth, prev, "checkpoint.pt", stage_seed_dir(prev, seed))
     if w.stage in CONTROLS:
-        inputs["budget"] = [stage_path(w.dataset, w.depth, s, "metrics.json") for s in BUDGET_STAGES]
+        inputs["budget"] = [stage_path(w.dataset, w.depth, s, "metrics.json", stage_seed_dir(s, seed))
+                            for s in BUDGET_STAGES]
     return inputs
 
 
 def all_metrics(stages=STAGES):
-    return [str(L.metrics(d, n, s)) for d in CFG["data"]["datasets"] for n in CFG["model"]["depths"]
-            for s in stages]
+    """The metrics of every Table 1 stage of every row, and of the seeded stages of every extra seed (run.seeds)."""
+    main = [str(L.metrics(d, n, s)) for d in CFG["data"]["datasets"] for n in CFG["model"]["depths"] for s in stages]
+    return main + [str(L.metrics(d, n, s, k)) for d, n in seeded_rows(CFG) for k in extra_seeds(CFG)
+                   for s in stages if s in SEEDED_STAGES]
 
 
 def analysis_metrics():

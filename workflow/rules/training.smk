@@ -38,6 +38,34 @@ rule train_stage:
         "--stage {wildcards.stage:q} --dataset {wildcards.dataset:q} --depth {wildcards.depth} > {log:q} 2>&1"
 
 
+rule train_stage_seed:  # another seed's copy of a seeded stage (run.seeds): Table 1's spread
+    input:
+        unpack(stage_inputs),
+    output:
+        checkpoint=stage_path("{dataset}", "{depth}", "{stage}", "checkpoint.pt", "{seed}"),
+        metrics=stage_path("{dataset}", "{depth}", "{stage}", "metrics.json", "{seed}"),
+    wildcard_constraints:
+        stage="|".join(SEEDED_STAGES),
+        seed=r"\d+",
+    params:
+        cfg=stage_cfg_json,
+        module=train_module,
+    log:
+        f"{LOGS}/train/{{dataset}}_R{{depth}}_seed{{seed}}_{{stage}}.log",
+    benchmark:
+        f"{BENCH}/train/{{dataset}}_R{{depth}}_seed{{seed}}_{{stage}}.tsv"
+    threads: THREADS
+    priority: lambda w: int(w.depth)
+    resources:
+        mem_mb=lambda w: 8000 if int(w.depth) >= 6 else 4000,
+        runtime=lambda w: 60 if CFG["run"]["scale"] != "paper" else 2880,
+        gpu=lambda w: gpus(w.stage),
+    shell:
+        "{sys.executable} -m {params.module} --config-json {params.cfg:q} --threads {threads} "
+        "--stage {wildcards.stage:q} --dataset {wildcards.dataset:q} --depth {wildcards.depth} "
+        "--seed {wildcards.seed} > {log:q} 2>&1"
+
+
 rule table1:
     input:
         all_metrics(),
@@ -50,7 +78,7 @@ rule table1:
         stages_md=str(L.table("stages", "md")),
         stages_prov=str(L.table("stages", "provenance.json")),
     params:
-        cfg=cfg_json("training"),
+        cfg=cfg_json("training", seeds=True),
     log:
         f"{LOGS}/table1.log",
     benchmark:
