@@ -33,28 +33,12 @@ def c11_summary(models: list[dict[str, Any]], cfg: dict[str, Any]) -> dict[str, 
     sweep, the share of mono-stable models at the largest coefficient minus at the smallest (the paper: the penalty
     makes the solution mono-stable). Holds when both are positive, fails when either is negative, otherwise (equal
     shares) not resolved with this many models."""
-    def share(rows, key, label):
-        return sum(r[key] == label for r in rows) / len(rows) if rows else float("nan")
-
-    ramp = [m for m in models if "ramp" in m["sweeps"]]
-    pen = [m for m in models if "penalty" in m["sweeps"]]
     out: dict[str, Any] = {"models": len(models)}
-    if ramp:
-        ratio = {m["setting"]: m["ramp"][0] / m["ramp"][1] for m in ramp}
-        flat, steep = max(ratio, key=ratio.get), min(ratio, key=ratio.get)
-        out["ramp"] = {"flattest": flat, "steepest": steep,
-                       "steady_flattest": share([m for m in ramp if m["setting"] == flat], "hold_solution", STEADY),
-                       "steady_steepest": share([m for m in ramp if m["setting"] == steep], "hold_solution", STEADY),
-                       "models_per_setting": sum(m["setting"] == flat for m in ramp)}
-        out["ramp"]["trend"] = out["ramp"]["steady_flattest"] - out["ramp"]["steady_steepest"]
-    if pen:
-        weight = {m["setting"]: m["weight"] for m in pen}
-        high, low = max(weight, key=weight.get), min(weight, key=weight.get)
-        out["penalty"] = {"largest": high, "smallest": low,
-                          "mono_largest": share([m for m in pen if m["setting"] == high], "stability_solution", MONO),
-                          "mono_smallest": share([m for m in pen if m["setting"] == low], "stability_solution", MONO),
-                          "models_per_setting": sum(m["setting"] == high for m in pen)}
-        out["penalty"]["trend"] = out["penalty"]["mono_largest"] - out["penalty"]["mono_smallest"]
+    ramp = _sweep_trend(models, "ramp", lambda m: m["ramp"][0] / m["ramp"][1], "hold_solution", STEADY,
+                        ("flattest", "steepest"), "steady")
+    pen = _sweep_trend(models, "penalty", lambda m: m["weight"], "stability_solution", MONO,
+                       ("largest", "smallest"), "mono")
+    out.update({k: v for k, v in (("ramp", ramp), ("penalty", pen)) if v is not None})
     trends = [out[k]["trend"] for k in ("ramp", "penalty") if k in out]
     if len(trends) < 2:
         out["verdict"] = "not yet measured"
@@ -68,6 +52,24 @@ def c11_summary(models: list[dict[str, Any]], cfg: dict[str, Any]) -> dict[str, 
                    "the largest penalty a larger share of mono-stable models than the smallest; fails when either is "
                    "smaller; otherwise not resolved")
     return out
+
+
+def _sweep_trend(models: list[dict[str, Any]], sweep: str, value, key: str, label: str, ends: tuple[str, str],
+                 prefix: str) -> dict[str, Any] | None:
+    """One sweep's trend: the share of its models labelled ``label`` (under ``key``) at the setting of the largest
+    ``value`` minus at the smallest, with both settings named as ``ends`` (None when the sweep has no models)."""
+    rows = [m for m in models if sweep in m["sweeps"]]
+    if not rows:
+        return None
+    values = {m["setting"]: value(m) for m in rows}
+    high, low = max(values, key=values.get), min(values, key=values.get)
+
+    def share(setting: str) -> float:
+        chosen = [m for m in rows if m["setting"] == setting]
+        return sum(m[key] == label for m in chosen) / len(chosen)
+
+    return {ends[0]: high, ends[1]: low, f"{prefix}_{ends[0]}": share(high), f"{prefix}_{ends[1]}": share(low),
+            "models_per_setting": sum(m["setting"] == high for m in rows), "trend": share(high) - share(low)}
 
 
 def count_rows(models: list[dict[str, Any]]) -> list[dict[str, Any]]:

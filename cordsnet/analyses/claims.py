@@ -131,6 +131,20 @@ def _missing(files: list[Path]) -> dict[str, Any]:
             "note": "missing: " + ", ".join(str(f) for f in files if not f.is_file())}
 
 
+def from_report(concern: str, name: str):
+    """A claim computed from one JSON result file (``<results>/<concern>/<name>.json``): the decorated function gets
+    (that report, the config) and returns the row's verdict, measured quantity and numbers; a missing file makes the
+    claim "not yet measured"."""
+    def deco(fn: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]) -> Claim:
+        def claim(src: Sources, cfg: dict[str, Any]) -> dict[str, Any]:
+            f = src.L.analysis(concern, name)
+            r = src.json(f)
+            return _missing([f]) if r is None else {**fn(r, cfg), "files": [str(f)]}
+        claim.__doc__ = fn.__doc__
+        return claim
+    return deco
+
+
 def _table1_claim(src: Sources, cfg: dict[str, Any], other: str, kind: str) -> dict[str, Any]:
     path = src.L.table("table1")
     rows = src.csv(path)
@@ -209,37 +223,28 @@ def claim_c5(src, cfg):
                         f"kept within {c['comparable_points']:g} points", "numbers": "; ".join(parts)}
 
 
-def claim_c6(src, cfg):
-    f = src.L.analysis("dynamics", "eigs")
-    r = src.json(f)
-    if r is None:
-        return _missing([f])
+@from_report("dynamics", "eigs")
+def claim_c6(r, cfg):
     err = max(a["arnoldi_max_abs_error"] for a in r["small_map_agreement"])
     big = max(a["max_abs_difference"] for a in r["areas"].values())
     tol = cfg["claims"]["eig_tolerance"]
-    return {"verdict": HOLDS if err <= tol else FAILS, "files": [str(f)],
+    return {"verdict": HOLDS if err <= tol else FAILS,
             "measured": f"largest distance of Arnoldi's to dense eigenvalues on small maps (at most {tol:g})",
             "numbers": f"{err:.1e} over {len(r['small_map_agreement'])} maps; at 224 px (no dense reference) Arnoldi "
                        f"vs ARPACK {big:.1e}"}
 
 
-def claim_c7(src, cfg):
-    f = src.L.analysis("dynamics", "regimes")
-    r = src.json(f)
-    if r is None:
-        return _missing([f])
+@from_report("dynamics", "regimes")
+def claim_c7(r, cfg):
     found = {name: v["regime"] for name, v in r["regimes"].items()}
     ok = all(found.get(k) == k for k in ("stable", "oscillatory", "chaotic"))
-    return {"verdict": HOLDS if ok else FAILS, "files": [str(f)],
+    return {"verdict": HOLDS if ok else FAILS,
             "measured": "the regime found for each target (largest Lyapunov exponent, period)",
             "numbers": "; ".join(f"{k}: {v} (Lyapunov {r['regimes'][k]['lyapunov']:.3f})" for k, v in found.items())}
 
 
-def claim_c8(src, cfg):
-    f = src.L.analysis("cognitive", "comparison")
-    r = src.json(f)
-    if r is None:
-        return _missing([f])
+@from_report("cognitive", "comparison")
+def claim_c8(r, cfg):
     verdicts, parts = [], []
     for size, m in r["c8"].items():
         diff = m["cordsnet"] - max(m["lowrank"], m["sparse"])
@@ -248,7 +253,7 @@ def claim_c8(src, cfg):
         verdicts.append(v)
         parts.append(f"N={size}: CordsNet {m['cordsnet']:.3f} ± {sd:.3f}, low-rank {m['lowrank']:.3f}, sparse "
                      f"{m['sparse']:.3f} (floor {m['floor']:.3f}, ceiling {m['ceiling']:.3f}) {v}")
-    return {"verdict": combine(verdicts), "files": [str(f)],
+    return {"verdict": combine(verdicts),
             "measured": "Procrustes distance to the fully-connected RNN, mean over tasks and seeds: CordsNet at most "
                         "the larger of low-rank and sparse (fails when above by more than CordsNet's SD over seeds)",
             "numbers": "; ".join(parts) + f" ({len(r['seeds'])} seeds)"}
@@ -268,24 +273,18 @@ def claim_c9(src, cfg):
                                  for r in rows)}
 
 
-def claim_c10(src, cfg):
-    f = src.L.analysis("neural", "prediction")
-    r = src.json(f)
-    if r is None:
-        return _missing([f])
+@from_report("neural", "prediction")
+def claim_c10(r, cfg):
     c10 = r["c10"]
     parts = [f"{region} vs {b}: {100 * v['difference']:+.1f} points of ceiled r, p = {v['p_value']:.3f}"
              for region, per in c10["per_region"].items() for b, v in per.items()]
-    return {"verdict": c10["verdict"], "files": [str(f)],
+    return {"verdict": c10["verdict"],
             "measured": "ceiled time-resolved predictivity minus each time-invariant baseline (paired bootstrap)",
             "numbers": f"data: {c10['data']}; " + "; ".join(parts)}
 
 
-def claim_c11(src, cfg):
-    f = src.L.analysis("ablation", "solutions")
-    r = src.json(f)
-    if r is None:
-        return _missing([f])
+@from_report("ablation", "solutions")
+def claim_c11(r, cfg):
     c = r["c11"]
     parts = []
     if "ramp" in c:
@@ -296,7 +295,7 @@ def claim_c11(src, cfg):
         parts.append(f"mono-stable share at the largest penalty ({c['penalty']['largest']}) "
                      f"{c['penalty']['mono_largest']:.2f} vs smallest ({c['penalty']['smallest']}) "
                      f"{c['penalty']['mono_smallest']:.2f}")
-    return {"verdict": c["verdict"], "files": [str(f)], "measured": c["rule"],
+    return {"verdict": c["verdict"], "measured": c["rule"],
             "numbers": "; ".join(parts) + f" ({len(r['seeds'])} models per setting, R{r['depth']} on {r['dataset']})"}
 
 
