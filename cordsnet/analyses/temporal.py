@@ -260,7 +260,9 @@ def autonomous_trajectories(model: CordsNet, images: torch.Tensor, stimulus_step
                             spontaneous_steps: int, seed: int = 0) -> dict[str, Any]:
     """The last area's trajectories (images x steps x 2) on the first two principal components of all of them,
     stimulus on for ``stimulus_steps`` then off for ``post_steps``; the spontaneous state in the same plane, and
-    the slowest mode of the last area at the spontaneous state (power iteration on its Euler-step Jacobian)."""
+    the slowest mode of the last area at the spontaneous state (power iteration on its Euler-step Jacobian).
+    ``final_distance``: the largest distance at the end to where the never-stimulated network is at that time,
+    relative to the largest stimulus-state norm (``final_distance_to_onset_state``: to the state at onset)."""
     from sklearn.decomposition import PCA
 
     from cordsnet.dynamics.eigen import power_iteration
@@ -274,15 +276,22 @@ def autonomous_trajectories(model: CordsNet, images: torch.Tensor, stimulus_step
     proj = pca.transform(traj.reshape(-1, traj.shape[-1])).reshape(traj.shape[0], traj.shape[1], 2)
     spont = [r.float() for r in out.spontaneous]
     spont_proj = pca.transform(spont[last].flatten().double().cpu().numpy()[None])[0]
+    # where the network would be at the same time had it never seen an image: with a short warm-up the spontaneous
+    # state at onset is still settling, and the return is measured against this, not against the onset state
+    blank = simulate(model, [(None, stimulus_steps + post_steps)], spontaneous_steps=spontaneous_steps, batch_size=1,
+                     record=[last])
+    resting = blank.states[last][-1, 0].flatten().double().cpu().numpy()
     op = EulerStepOperator(area_jacobian(model, last, spont, None, tau=1.0), model.alpha)
     power = power_iteration(op, seed=seed)
+    scale = max(np.linalg.norm(traj[:, stimulus_steps - 1], axis=1).max(), 1e-12)
     v = power.vector / np.linalg.norm(power.vector)
     in_plane = pca.components_ @ v
     return {"projected": proj, "spontaneous": spont_proj, "explained_variance": pca.explained_variance_ratio_,
             "mode_multiplier": power.value, "mode_converged": power.converged, "mode_in_plane": in_plane,
             "mode_in_plane_fraction": float(np.linalg.norm(in_plane)),
-            "final_distance": float(np.linalg.norm(traj[:, -1] - spont[last].flatten().cpu().numpy(), axis=1).max() /
-                                    max(np.linalg.norm(traj[:, stimulus_steps - 1], axis=1).max(), 1e-12))}
+            "final_distance": float(np.linalg.norm(traj[:, -1] - resting, axis=1).max() / scale),
+            "final_distance_to_onset_state": float(
+                np.linalg.norm(traj[:, -1] - spont[last].flatten().cpu().numpy(), axis=1).max() / scale)}
 
 
 def solutions_report(cfg: dict[str, Any]) -> Report:
