@@ -125,7 +125,6 @@ def ablation_report(cfg: dict[str, Any]) -> tuple[Report, Table]:
     data = {"dataset": dataset, "depth": depth, "evaluation": note, "images": len(labels), "criteria": crit,
             "recipe": base.name, "updates": a["updates"], "seeds": a["seeds"], "models": models,
             "c11": c11_summary(models, cfg), "provenance": prov}
-    arrays["images"] = np.array(len(labels))
     rows = count_rows(models)
     table = Table(rows, prov, "Table S5: solutions per loss ramp and spontaneous-penalty coefficient",
                   f"Scale: {cfg['run']['scale']}. CordsNet-R{depth} on {dataset}: each model is the annealing stage "
@@ -138,23 +137,21 @@ def ablation_report(cfg: dict[str, Any]) -> tuple[Report, Table]:
 # -- commands (workflow/rules/ablation.smk) -----------------------------------------------------------------------
 def _add_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--setting", required=True, help="the setting's name (cordsnet.ablation.settings.Setting.name)")
-    p.add_argument("--seed", type=int, required=True)
     p.add_argument("--dataset", required=True)
     p.add_argument("--depth", type=int, required=True)
 
 
 @command("ablation-train", "train one model of the Table S5 ablation: the annealing stage from the main seed's "
-         "linear RNN with the configuration its rule passes (cordsnet.ablation.settings.run_config); resumable",
+         "linear RNN with the configuration its rule passes (cordsnet.ablation.settings.run_config, whose run.seed "
+         "names the model's seed folder); resumable",
          _add_train, sections=("run", "paths", "data", "model", "simulation", "training"))
 def _train_cli(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
     from cordsnet.training.stages import run_stage
 
-    out = Layout.from_config(cfg).ablation_dir(args.setting, args.seed)
-    if cfg["run"]["seed"] != args.seed:
-        raise SystemExit(f"--seed {args.seed} differs from run.seed = {cfg['run']['seed']} in the configuration: "
-                         "pass the configuration of this run (cordsnet.ablation.settings.run_config)")
-    m = run_stage("anneal", cfg, args.dataset, args.depth, out_dir=out)
-    log.info("%s seed %d: validation %.4f, test %.4f (%.0f s)", args.setting, args.seed, m["val_accuracy"],
+    seed = cfg["run"]["seed"]  # the run's own (run_config sets it): the models of a setting differ by it
+    m = run_stage("anneal", cfg, args.dataset, args.depth, out_dir=Layout.from_config(cfg).ablation_dir(args.setting,
+                                                                                                          seed))
+    log.info("%s seed %d: validation %.4f, test %.4f (%.0f s)", args.setting, seed, m["val_accuracy"],
              m["test_accuracy"], m["wall_seconds"])
     return 0
 

@@ -182,45 +182,50 @@ def _rows(cfg):
     return [(d, n) for d in cfg["data"]["datasets"] for n in cfg["model"]["depths"]]
 
 
-def claim_c4(src, cfg):
-    files = [src.L.analysis("temporal", f"noise_{d}_R{n}") for d, n in _rows(cfg)]
-    if not all(f.is_file() for f in files):
-        return _missing(files)
-    verdicts, parts = [], []
-    for (d, n), f in zip(_rows(cfg), files, strict=True):
-        r = src.json(f)
-        diff = r["c4"]["differences"]["cordsnet - cnn"]
-        unc = cfg["claims"]["resolution_se"] * diff["se"]
-        acc = better(diff["difference"], unc)
-        err = {m: sum(sum(x) / len(x) for x in r["models"][m]["activation_error"]) / len(r["levels"])
-               for m in ("cordsnet", "cnn")}
-        v = acc if acc != HOLDS else (HOLDS if err["cordsnet"] < err["cnn"] else FAILS)
-        verdicts.append(v)
-        parts.append(f"{d} R{n}: AUC {100 * diff['difference']:+.1f} ± {100 * unc:.1f} points, activation error "
-                     f"{err['cordsnet']:.3f} vs {err['cnn']:.3f} {v}")
-    return {"verdict": combine(verdicts), "files": [str(f) for f in files],
-            "measured": "accuracy under pixel noise (area under the curve, CordsNet minus CNN) and the mean relative "
-                        "activation error (CordsNet below the CNN)", "numbers": "; ".join(parts)}
+def per_row_report(kind: str, measured: Callable[[dict[str, Any]], str]):
+    """A claim over Table 1's rows, from each row's ``temporal/<kind>_<dataset>_R<depth>.json``: the decorated
+    function gets (that report, the ``claims`` section) and returns the row's verdict and numbers; the claim holds in
+    every row, fails in any (:func:`combine`); a missing file makes it "not yet measured"."""
+    def deco(fn: Callable[[dict[str, Any], dict[str, Any]], tuple[str, str]]) -> Claim:
+        def claim(src: Sources, cfg: dict[str, Any]) -> dict[str, Any]:
+            rows = _rows(cfg)
+            files = [src.L.analysis("temporal", f"{kind}_{d}_R{n}") for d, n in rows]
+            if not all(f.is_file() for f in files):
+                return _missing(files)
+            verdicts, parts = [], []
+            for (d, n), f in zip(rows, files, strict=True):
+                v, text = fn(src.json(f), cfg["claims"])
+                verdicts.append(v)
+                parts.append(f"{d} R{n}: {text} {v}")
+            return {"verdict": combine(verdicts), "files": [str(f) for f in files],
+                    "measured": measured(cfg["claims"]), "numbers": "; ".join(parts)}
+        claim.__doc__ = fn.__doc__
+        return claim
+    return deco
 
 
-def claim_c5(src, cfg):
-    files = [src.L.analysis("temporal", f"sequences_{d}_R{n}") for d, n in _rows(cfg)]
-    if not all(f.is_file() for f in files):
-        return _missing(files)
-    c, verdicts, parts = cfg["claims"], [], []
-    for (d, n), f in zip(_rows(cfg), files, strict=True):
-        r = src.json(f)
-        segs = [s for s in r["models"]["cordsnet"]["segments"] if s["shown"] != "blank"]
-        first, later = segs[0]["correct"], [s["correct"] for s in segs[1:]]
-        drop = 100 * (first - sum(later) / len(later))
-        unc = c["resolution_se"] * 100 * diff_se(first, sum(later) / len(later), r["sequences"])
-        v = within(drop, unc, c["comparable_points"])
-        verdicts.append(v)
-        parts.append(f"{d} R{n}: first image {100 * first:.1f}%, later images {100 * sum(later) / len(later):.1f}% "
-                     f"(drop {drop:+.1f} ± {unc:.1f}) {v}")
-    return {"verdict": combine(verdicts), "files": [str(f) for f in files],
-            "measured": f"accuracy on the later images of a sequence against the first (from the spontaneous state); "
-                        f"kept within {c['comparable_points']:g} points", "numbers": "; ".join(parts)}
+@per_row_report("noise", lambda c: "accuracy under pixel noise (area under the curve, CordsNet minus CNN) and the "
+                                   "mean relative activation error (CordsNet below the CNN)")
+def claim_c4(r, c):
+    diff = r["c4"]["differences"]["cordsnet - cnn"]
+    unc = c["resolution_se"] * diff["se"]
+    acc = better(diff["difference"], unc)
+    err = {m: sum(sum(x) / len(x) for x in r["models"][m]["activation_error"]) / len(r["levels"])
+           for m in ("cordsnet", "cnn")}
+    v = acc if acc != HOLDS else (HOLDS if err["cordsnet"] < err["cnn"] else FAILS)
+    return v, (f"AUC {100 * diff['difference']:+.1f} ± {100 * unc:.1f} points, activation error "
+               f"{err['cordsnet']:.3f} vs {err['cnn']:.3f}")
+
+
+@per_row_report("sequences", lambda c: "accuracy on the later images of a sequence against the first (from the "
+                                       f"spontaneous state); kept within {c['comparable_points']:g} points")
+def claim_c5(r, c):
+    segs = [s for s in r["models"]["cordsnet"]["segments"] if s["shown"] != "blank"]
+    first, later = segs[0]["correct"], sum(s["correct"] for s in segs[1:]) / (len(segs) - 1)
+    drop = 100 * (first - later)
+    unc = c["resolution_se"] * 100 * diff_se(first, later, r["sequences"])
+    return within(drop, unc, c["comparable_points"]), (f"first image {100 * first:.1f}%, later images "
+                                                       f"{100 * later:.1f}% (drop {drop:+.1f} ± {unc:.1f})")
 
 
 @from_report("dynamics", "eigs")

@@ -51,9 +51,8 @@ def spread(values: list[float]) -> dict[str, float | None]:
             "min": round(float(a.min()), 2), "max": round(float(a.max()), 2)}
 
 
-def _cell(values: list[float]) -> str:
-    """A Markdown cell: the value of one seed, or 'mean ± SD (min-max)' of several."""
-    st = spread(values)
+def _cell(st: dict[str, float | None]) -> str:
+    """A Markdown cell from :func:`spread`: the value of one seed, or 'mean ± SD (min-max)' of several."""
     if st["sd"] is None:
         return f"{st['mean']:.1f}"
     return f"{st['mean']:.1f} ± {st['sd']:.1f} ({st['min']:.1f}-{st['max']:.1f})"
@@ -74,7 +73,7 @@ def table1_rows(layout: Layout, datasets, depths, seeds_of: SeedsOf = _main_only
                                    "seed values": " ".join(map(str, labels))}
             md: dict[str, Any] = {"dataset": dataset, "model": f"R{depth}", "seeds": len(folders)}
             data_note = scale = evaluation = n_images = None
-            per_seed: dict[str, list[float]] = {}
+            spreads: dict[str, Any] = {}
             for stage, column in COLUMNS.items():
                 values = []
                 for folder in dict.fromkeys(stage_seed_dir(stage, f) for f in folders):
@@ -88,19 +87,16 @@ def table1_rows(layout: Layout, datasets, depths, seeds_of: SeedsOf = _main_only
                         evaluation, n_images = m.get("eval_subset"), m.get("eval_images")
                     sources.append({"file": str(path), "config_hash": m["provenance"]["config_hash"],
                                     "code_version": m["provenance"]["code_version"]})
-                per_seed[column] = values
-                row[column] = spread(values)["mean"]
-                md[column] = _cell(values)
-            for column, values in per_seed.items():
-                if column == COLUMNS["cnn"]:
-                    continue
                 st = spread(values)
-                row[f"{column} SD"], row[f"{column} min"], row[f"{column} max"] = st["sd"], st["min"], st["max"]
-                row[f"{column} per seed"] = " ".join(f"{v:g}" for v in values)
+                row[column], md[column] = st["mean"], _cell(st)
+                if stage != "cnn":  # the CNN is shared by the seeds: one value
+                    spreads.update({f"{column} SD": st["sd"], f"{column} min": st["min"], f"{column} max": st["max"],
+                                    f"{column} per seed": " ".join(f"{v:g}" for v in values)})
+            row.update(spreads)  # after every mean
             row["test images"] = n_images
-            for extra in ("recurrent models scored on", "data", "scale"):
-                row[extra] = md[extra] = {"recurrent models scored on": evaluation, "data": data_note,
-                                          "scale": scale}[extra]
+            notes = {"recurrent models scored on": evaluation, "data": data_note, "scale": scale}
+            row.update(notes)
+            md.update(notes)
             rows.append(row)
             md_rows.append(md)
     return rows, md_rows, sources

@@ -30,7 +30,7 @@ from torch import nn
 
 from cordsnet.analyses.results import Report
 from cordsnet.commands import command
-from cordsnet.engine import simulate
+from cordsnet.engine import simulate, spontaneous_state
 from cordsnet.models import CordsNet
 from cordsnet.models.blocks import readout_features
 
@@ -278,9 +278,8 @@ def autonomous_trajectories(model: CordsNet, images: torch.Tensor, stimulus_step
     spont_proj = pca.transform(spont[last].flatten().double().cpu().numpy()[None])[0]
     # where the network would be at the same time had it never seen an image: with a short warm-up the spontaneous
     # state at onset is still settling, and the return is measured against this, not against the onset state
-    blank = simulate(model, [(None, stimulus_steps + post_steps)], spontaneous_steps=spontaneous_steps, batch_size=1,
-                     record=[last])
-    resting = blank.states[last][-1, 0].flatten().double().cpu().numpy()
+    resting = spontaneous_state(model, spontaneous_steps + stimulus_steps + post_steps, device=_device(model),
+                                use_cache=False)[last].flatten().double().cpu().numpy()  # keep the warm-up's cache
     op = EulerStepOperator(area_jacobian(model, last, spont, None, tau=1.0), model.alpha)
     power = power_iteration(op, seed=seed)
     scale = max(np.linalg.norm(traj[:, stimulus_steps - 1], axis=1).max(), 1e-12)

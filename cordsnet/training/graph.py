@@ -53,6 +53,13 @@ def row_seeds(cfg: dict, dataset: str, depth: int) -> list[int | None]:
     return [None] + (extra_seeds(cfg) if (dataset, int(depth)) in seeded_rows(cfg) else [])
 
 
+def require_seeded(stage: str) -> None:
+    """Refuse another seed's copy of a stage that is trained once (the CNN, its folding, the steady-state fit)."""
+    if stage not in SEEDED_STAGES:
+        raise ValueError(f"stage '{stage}' is trained once, for the main seed; the stages trained per seed of "
+                         f"run.seeds are {SEEDED_STAGES}")
+
+
 def stage_seed_dir(stage: str, seed: int | None) -> int | None:
     """The seed folder a stage of seed ``seed``'s chain lives in: its own for the seeded stages, the main run's for
     the shared ones (the CNN, the folding, the steady-state fit)."""
@@ -117,7 +124,6 @@ def stage_config(cfg: dict, stage: str, seed: int | None = None) -> dict:
     if stage in SIMULATED:
         out["simulation"] = cfg["simulation"]
     if seed is not None:  # another seed's copy of a seeded stage (``run.seeds``)
-        if stage not in SEEDED_STAGES:
-            raise ValueError(f"stage '{stage}' is trained once (the main seed's); seeded stages: {SEEDED_STAGES}")
+        require_seeded(stage)
         out["run"]["seed"] = int(seed)
     return out

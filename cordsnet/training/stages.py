@@ -57,9 +57,9 @@ from cordsnet.training.graph import (
     BUDGET_STAGES,
     CONTROLS,
     PREVIOUS,
-    SEEDED_STAGES,
     SIMULATED,
     early_readout_steps,
+    require_seeded,
     stage_config,
     stage_seed_dir,
 )
@@ -254,9 +254,7 @@ def run_stage(stage: str, cfg: dict[str, Any], dataset: str, depth: int, stop_af
     if stage not in STAGE_RUNNERS:
         raise ValueError(f"unknown stage '{stage}'; stages are {ALL_STAGES}")
     if seed is not None:
-        if stage not in SEEDED_STAGES:
-            raise ValueError(f"stage '{stage}' is trained once, for the main seed; the stages trained per seed of "
-                             f"run.seeds are {SEEDED_STAGES}")
+        require_seeded(stage)
         cfg = {**cfg, "run": {**cfg["run"], "seed": int(seed)}}
     require_sections(cfg, ("run", "paths", "data", "model", "training") + (("simulation",) if stage in SIMULATED
                                                                            else ()), f"stage '{stage}'")

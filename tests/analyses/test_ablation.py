@@ -21,7 +21,7 @@ def test_sweep_trains_from_the_main_linear_rnn_and_counts_solutions(tiny_pipelin
     L = Layout.from_config(tiny_cfg)
     for name in names:
         run = run_config(tiny_cfg, name, 0)
-        assert main(["ablation-train", "--config-json", json.dumps(run), "--setting", name, "--seed", "0",
+        assert main(["ablation-train", "--config-json", json.dumps(run), "--setting", name,
                      "--dataset", "mnist", "--depth", "2"]) == 0
         m = json.loads((L.ablation_dir(name, 0) / "metrics.json").read_text())
         assert m["steps"] == 2 and m["provenance"]["config"]["training"]["loss_ramp"] == run["training"]["loss_ramp"]

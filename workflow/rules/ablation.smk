@@ -44,7 +44,7 @@ rule ablation_train:
         runtime=lambda w: 60 if CFG["run"]["scale"] != "paper" else 2880,
     shell:
         "{CLI} ablation-train --config-json {params.cfg:q} --threads {threads} --setting {wildcards.setting:q} "
-        "--seed {wildcards.seed} --dataset {ABLATION_ROW[0]:q} --depth {ABLATION_ROW[1]} > {log:q} 2>&1"
+        "--dataset {ABLATION_ROW[0]:q} --depth {ABLATION_ROW[1]} > {log:q} 2>&1"
 
 
 rule ablation_table:
