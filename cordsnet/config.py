@@ -111,6 +111,7 @@ def check_consistency(cfg: dict[str, Any], given: set[str] | None = None) -> Non
                 f"invalid configuration at 'simulation.penalty_steps': {sim['penalty_steps']} penalty steps do not "
                 f"fit in simulation.post_stimulus_steps = {sim['post_stimulus_steps']} (the spontaneous penalty reads "
                 "the last post-stimulus steps). Lower penalty_steps or raise post_stimulus_steps.")
+    _check_lr_decay(cfg)
     _check_temporal(cfg)
     _check_cognitive(cfg)
     if given is None:  # a stage's slice carries its own seed, not the list
@@ -131,6 +132,20 @@ def check_consistency(cfg: dict[str, Any], given: set[str] | None = None) -> Non
                     f"invalid configuration at 'data.sources.{name}': {where} does not exist (relative paths are "
                     f"relative to the folder the workflow runs in, {Path.cwd()}). Fix the path, or set it to null "
                     "to use the known sources (docs/data.md); a missing path is never replaced by another copy.")
+
+
+def _check_lr_decay(cfg: dict[str, Any]) -> None:
+    """``lr_decay`` is a setting of the stages trained in time; the CNN and the steady-state fit have their own
+    schedules (lr rounds; constant), so a decay set there would be ignored: refused instead."""
+    for stage in ("cnn", "init_linear"):
+        decay = cfg.get("training", {}).get(stage, {}).get("lr_decay", "none")
+        if decay != "none":
+            raise ConfigError(
+                f"invalid configuration at 'training.{stage}.lr_decay': {decay!r} is a schedule of the stages trained "
+                "in time (linear_rnn, anneal, finetune, the controls); "
+                + ("the CNN's schedule is training.lr_rounds with warmup_epochs" if stage == "cnn" else
+                   "the steady-state fit runs at a constant rate")
+                + ". Remove the key.")
 
 
 def _check_seeds(cfg: dict[str, Any]) -> None:

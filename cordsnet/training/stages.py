@@ -66,6 +66,7 @@ from cordsnet.training.graph import (
 from cordsnet.training.loop import (
     LoopConfig,
     as_tensor_data,
+    cosine_decay,
     stage_batches_per_epoch,
     stage_steps,
     train,
@@ -520,6 +521,9 @@ def _train_in_time(ctx: StageContext, job: TimeTraining) -> dict[str, Any] | Non
         steps = stage_steps(data.n, st)
     slope = job.slope_schedule(steps) if job.slope_schedule is not None else None
     opt = _optimizer(model.parameters(), st)
+    # annealing decays over its ReLU hold only: every slope level of the ramp is trained at the full rate
+    scheduler = (cosine_decay(steps, anneal_ramp_steps(steps, tr["anneal_hold"]) if slope is not None else 0)
+                 if st["lr_decay"] == "cosine" else None)
     window, ramp = sim["readout_steps"], tuple(tr["loss_ramp"])
 
     def loss_fn(step, x, y):
@@ -553,7 +557,8 @@ def _train_in_time(ctx: StageContext, job: TimeTraining) -> dict[str, Any] | Non
 
     # annealing: only states trained at the final slope (ReLU) may be kept
     eligible = None if slope is None else (lambda step: step > 0 and slope(step - 1) == 0.0)
-    res = train(model, opt, data, ctx.loop(steps), loss_fn, extra_state=extra, restore_extra=restore,
+    res = train(model, opt, data, ctx.loop(steps), loss_fn, scheduler=scheduler, extra_state=extra,
+                restore_extra=restore,
                 stop_after=ctx.stop_after, validate=validate, eligible=eligible)
     if res.steps < steps:
         return None
@@ -590,6 +595,11 @@ def _stage_linear_rnn(ctx: StageContext) -> dict[str, Any] | None:
 
 
 # -- s4 ---------------------------------------------------------------------------------------------------------
+def anneal_ramp_steps(total_steps: int, hold: float) -> int:
+    """Steps of the annealing stage spent on the slope ramp (the rest, ``hold`` of them, at slope 0)."""
+    return max(1, round(total_steps * (1.0 - hold)))
+
+
 def anneal_slope(total_steps: int, levels: int = 20, hold: float = 0.0) -> Callable[[int], float]:
     """The shared PReLU slope: 0.95, 0.90, ..., 0 in ``levels`` equal parts of the first ``1 - hold`` of the stage
     (the code's schedule), then 0 (ReLU) for the last ``hold`` of it.
@@ -597,7 +607,7 @@ def anneal_slope(total_steps: int, levels: int = 20, hold: float = 0.0) -> Calla
     The hold gives the stage ReLU states to select from: without it only the last level is ReLU, so the stage would
     end on whatever its last few updates gave.
     """
-    ramp = max(1, round(total_steps * (1.0 - hold)))
+    ramp = anneal_ramp_steps(total_steps, hold)
 
     def f(step: int) -> float:
         level = min(levels, 1 + step * levels // ramp)

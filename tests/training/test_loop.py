@@ -4,7 +4,7 @@ and a run resumed after a kill selects exactly what an uninterrupted one selects
 import pytest
 import torch
 
-from cordsnet.training.loop import LoopConfig, TensorData, evaluation_steps, train
+from cordsnet.training.loop import LoopConfig, TensorData, cosine_decay, evaluation_steps, train
 
 
 def _setup(tmp_path, name="state.pt", steps=8, evaluations=4):
@@ -80,3 +80,12 @@ def test_a_resumed_run_keeps_what_an_uninterrupted_one_keeps(tmp_path, kill_afte
     _, resumed = _run(tmp_path, "run.pt")
     assert resumed.validation == whole.validation and resumed.best_step == whole.best_step
     assert all(torch.equal(resumed.best_state[k], v) for k, v in whole.best_state.items())
+
+
+def test_cosine_decay_holds_until_its_start_then_falls_to_zero():
+    f = cosine_decay(100, start=60)
+    assert [f(s) for s in (0, 59, 60)] == [1.0, 1.0, 1.0]
+    assert f(80) == pytest.approx(0.5) and f(100) == pytest.approx(0.0) and 0 < f(99) < 0.01
+    values = [f(s) for s in range(60, 101)]
+    assert all(a >= b for a, b in zip(values, values[1:], strict=False))
+    assert cosine_decay(10)(5) == pytest.approx(0.5)

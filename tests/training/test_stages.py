@@ -1,12 +1,13 @@
 """The staged pipeline end to end at a tiny scale, resume, determinism, divergence, Table 1."""
 
+import copy
 import json
 
 import pytest
 import torch
 
 from cordsnet.analyses.table1 import COLUMNS, table1_metrics, table1_rows
-from cordsnet.config import with_stage_defaults
+from cordsnet.config import ConfigError, validate_config, with_stage_defaults
 from cordsnet.io import load_tensors
 from cordsnet.layout import Layout
 from cordsnet.models.fcrnn import fcrnn_params, matched_hidden_size
@@ -333,6 +334,43 @@ def test_anneal_holds_relu_for_its_last_steps():
     assert f(0) == pytest.approx(0.95) and f(71) == pytest.approx(0.05)
     assert all(f(s) == 0.0 for s in range(72, 100))
     assert anneal_slope(100)(94) > 0  # without the hold only the last level is ReLU
+
+
+def test_lr_decay_cosine_reaches_the_stage_and_anneal_decays_over_its_hold(tiny_cfg, tiny_pipeline, monkeypatch):
+    """With ``lr_decay: cosine`` the rate stays full through annealing's slope ramp and falls to 0 over its ReLU
+    hold; fine-tuning and the controls decay over the whole stage; ``none`` passes no schedule."""
+    import cordsnet.training.stages as stages
+
+    seen = {}
+    real = stages.train
+
+    def spy(model, opt, data, loop, loss_fn, scheduler=None, **kw):
+        seen[loop.desc.split()[-1]] = (loop.steps, scheduler)
+        return real(model, opt, data, loop, loss_fn, scheduler=scheduler, **kw)
+
+    monkeypatch.setattr(stages, "train", spy)
+    copy_stages(tiny_pipeline, tiny_cfg, ("cnn", "fold", "init_linear", "linear_rnn"))
+    for stage in ("anneal", "finetune"):
+        tiny_cfg["training"][stage]["lr_decay"] = "cosine"
+    tiny_cfg["training"]["controls"]["lr_decay"] = "cosine"
+    for stage in ("anneal", "finetune", "fcrnn"):
+        run_stage(stage, tiny_cfg, "mnist", 2)
+    steps, f = seen["anneal"]
+    ramp = stages.anneal_ramp_steps(steps, tiny_cfg["training"]["anneal_hold"])
+    assert 0 < ramp < steps and all(f(s) == 1.0 for s in range(ramp)) and f(steps) == pytest.approx(0.0)
+    for stage in ("finetune", "fcrnn"):
+        steps, f = seen[stage]
+        assert f(0) == 1.0 and f(steps // 2) < 1.0 and f(steps) == pytest.approx(0.0), stage
+    tiny_cfg["training"]["finetune"]["lr_decay"] = "none"
+    run_stage("finetune", tiny_cfg, "mnist", 2)
+    assert seen["finetune"][1] is None
+
+
+def test_lr_decay_on_a_stage_with_its_own_schedule_is_refused(tiny_cfg):
+    cfg = copy.deepcopy(tiny_cfg)
+    cfg["training"]["cnn"]["lr_decay"] = "cosine"
+    with pytest.raises(ConfigError, match=r"training\.cnn\.lr_decay.*lr_rounds"):
+        validate_config(cfg)
 
 
 def test_steady_state_loss_fits_iterations_and_penalises_a_separate_power_of_w():
