@@ -68,8 +68,9 @@ def _sweep_trend(models: list[dict[str, Any]], sweep: str, value, key: str, labe
         chosen = [m for m in rows if m["setting"] == setting]
         return sum(m[key] == label for m in chosen) / len(chosen)
 
-    return {ends[0]: high, ends[1]: low, f"{prefix}_{ends[0]}": share(high), f"{prefix}_{ends[1]}": share(low),
-            "models_per_setting": sum(m["setting"] == high for m in rows), "trend": share(high) - share(low)}
+    at_high, at_low = share(high), share(low)
+    return {ends[0]: high, ends[1]: low, f"{prefix}_{ends[0]}": at_high, f"{prefix}_{ends[1]}": at_low,
+            "models_per_setting": sum(m["setting"] == high for m in rows), "trend": at_high - at_low}
 
 
 def count_rows(models: list[dict[str, Any]]) -> list[dict[str, Any]]:

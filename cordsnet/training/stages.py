@@ -504,6 +504,8 @@ class TimeTraining:
     """the controls: as many steps as this budget buys; None: the stage's own step count"""
     slope_schedule: Callable[[int], Callable[[int], float]] | None = None
     """annealing: total steps -> (step -> PReLU slope)"""
+    decay_start: Callable[[int], int] = lambda steps: 0
+    """total steps -> the step where ``lr_decay`` begins (annealing: the end of its slope ramp)"""
     checkpoint_extra: dict[str, Any] = field(default_factory=dict)
     metrics_extra: dict[str, Any] = field(default_factory=dict)
 
@@ -521,9 +523,7 @@ def _train_in_time(ctx: StageContext, job: TimeTraining) -> dict[str, Any] | Non
         steps = stage_steps(data.n, st)
     slope = job.slope_schedule(steps) if job.slope_schedule is not None else None
     opt = _optimizer(model.parameters(), st)
-    # annealing decays over its ReLU hold only: every slope level of the ramp is trained at the full rate
-    scheduler = (cosine_decay(steps, anneal_ramp_steps(steps, tr["anneal_hold"]) if slope is not None else 0)
-                 if st["lr_decay"] == "cosine" else None)
+    scheduler = cosine_decay(steps, job.decay_start(steps)) if st["lr_decay"] == "cosine" else None
     window, ramp = sim["readout_steps"], tuple(tr["loss_ramp"])
 
     def loss_fn(step, x, y):
@@ -558,8 +558,7 @@ def _train_in_time(ctx: StageContext, job: TimeTraining) -> dict[str, Any] | Non
     # annealing: only states trained at the final slope (ReLU) may be kept
     eligible = None if slope is None else (lambda step: step > 0 and slope(step - 1) == 0.0)
     res = train(model, opt, data, ctx.loop(steps), loss_fn, scheduler=scheduler, extra_state=extra,
-                restore_extra=restore,
-                stop_after=ctx.stop_after, validate=validate, eligible=eligible)
+                restore_extra=restore, stop_after=ctx.stop_after, validate=validate, eligible=eligible)
     if res.steps < steps:
         return None
     if slope is not None:
@@ -619,8 +618,10 @@ def anneal_slope(total_steps: int, levels: int = 20, hold: float = 0.0) -> Calla
 def _stage_anneal(ctx: StageContext) -> dict[str, Any] | None:
     model = _load_cordsnet(ctx, "prelu", 1.0)
     hold = ctx.cfg["training"]["anneal_hold"]
+    # the decay runs over the ReLU hold only: every slope level of the ramp is trained at the full rate
     return _train_in_time(ctx, TimeTraining(model, _protocol(ctx, model), penalty=True,
-                                            slope_schedule=lambda n: anneal_slope(n, hold=hold)))
+                                            slope_schedule=lambda n: anneal_slope(n, hold=hold),
+                                            decay_start=lambda n: anneal_ramp_steps(n, hold)))
 
 
 # -- s5 ---------------------------------------------------------------------------------------------------------
