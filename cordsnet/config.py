@@ -135,17 +135,15 @@ def check_consistency(cfg: dict[str, Any], given: set[str] | None = None) -> Non
 
 
 def _check_lr_decay(cfg: dict[str, Any]) -> None:
-    """``lr_decay`` is a setting of the stages trained in time; the CNN and the steady-state fit have their own
-    schedules (lr rounds; constant), so a decay set there would be ignored: refused instead."""
-    for stage in ("cnn", "init_linear"):
-        decay = cfg.get("training", {}).get(stage, {}).get("lr_decay", "none")
-        if decay != "none":
-            raise ConfigError(
-                f"invalid configuration at 'training.{stage}.lr_decay': {decay!r} is a schedule of the stages trained "
-                "in time (linear_rnn, anneal, finetune, the controls); "
-                + ("the CNN's schedule is training.lr_rounds with warmup_epochs" if stage == "cnn" else
-                   "the steady-state fit runs at a constant rate")
-                + ". Remove the key.")
+    """``lr_decay`` is a setting of the stages trained by AdamW at one rate (the steady-state fit, the stages in
+    time, the controls); the CNN has its own schedule (lr rounds with warm-up), so a decay set there would be
+    ignored: refused instead."""
+    decay = cfg.get("training", {}).get("cnn", {}).get("lr_decay", "none")
+    if decay != "none":
+        raise ConfigError(
+            f"invalid configuration at 'training.cnn.lr_decay': {decay!r} is a schedule of the stages after the CNN "
+            "(init_linear, linear_rnn, anneal, finetune, the controls); the CNN's schedule is training.lr_rounds "
+            "with warmup_epochs. Remove the key.")
 
 
 def _check_seeds(cfg: dict[str, Any]) -> None:

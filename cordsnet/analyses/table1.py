@@ -156,6 +156,7 @@ def stage_rows(layout: Layout, datasets, depths, seeds_of: SeedsOf = _main_only,
                     "seconds": round(m["wall_seconds"]) if "wall_seconds" in m else None,
                     "steady-state rel. error per area": (
                         " ".join(f"{e:.3f}" for e in m["steady_state_rel_error"]) if stage == "init_linear" else None),
+                    "contraction weight": m.get("contraction_weight") if stage == "init_linear" else None,
                 }
                 rows.append(row)
                 files.append(str(path))
@@ -182,7 +183,8 @@ def stage_table(cfg: dict[str, Any]) -> Table:
                  "two standard errors of a difference on that many validation images. 'test': the test accuracy "
                  "of the kept state (recurrent models on Table 1's evaluation subset). The steady-state error is "
                  "the relative squared error of each area's simulated steady state to the CNN's pre-activation on "
-                 f"validation images (target {target}).")
+                 f"validation images (target {target}); the contraction weight is the one the fit kept (the "
+                 "best linear RNN on validation among training.contraction_weight).")
 
 
 def table1(cfg: dict[str, Any]) -> Table:

@@ -31,9 +31,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -363,18 +364,22 @@ class SteadyStateMatcher(nn.Module):
             area.bias.copy_(bias)
 
 
-def _stage_init_linear(ctx: StageContext) -> dict[str, Any] | None:
-    cfg, st, tr = ctx.cfg, ctx.settings, ctx.cfg["training"]
-    folded = _load_folded(ctx)
-    for p in folded.parameters():
-        p.requires_grad_(False)
-    model = build_cordsnet(cfg, ctx.dataset, ctx.depth, nonlinearity="identity")
-    transfer_to_cordsnet(folded, model)
+def contraction_weights(tr: dict[str, Any]) -> list[float]:
+    """The contraction weights stage s2 fits with (``training.contraction_weight``: one, or candidates to select
+    from on validation)."""
+    w = tr["contraction_weight"]
+    return [float(v) for v in w] if isinstance(w, list) else [float(w)]
+
+
+def _fit_steady_state(ctx: StageContext, folded: FoldedCNN, model: CordsNet, weight: float, folder: Path):
+    """Fit one SteadyStateMatcher with contraction weight ``weight``, resumable under ``folder``; returns
+    (matcher, loop result) or None if stopped early."""
+    tr, st = ctx.cfg["training"], ctx.settings
     matcher = SteadyStateMatcher(model)
     data = ctx.train_data()
     steps = stage_steps(data.n, st)
     opt = _optimizer(matcher.parameters(), st)
-    iters, weight = tr["steady_state_iterations"], tr["contraction_weight"]
+    iters = tr["steady_state_iterations"]
 
     def loss_fn(step, x, y):
         with torch.no_grad():
@@ -389,20 +394,75 @@ def _stage_init_linear(ctx: StageContext) -> dict[str, Any] | None:
             rel.append(float(mse.detach() / scale))
         return total, {"mse": sum(rel) / len(rel), "contraction": pen_total / len(rel)}
 
-    res = train(matcher, opt, data, ctx.loop(steps), loss_fn, stop_after=ctx.stop_after)
-    if res.steps < steps:
-        return None
-    matcher.write_into(model)
+    loop = replace(ctx.loop(steps), checkpoint=folder / "train_state.pt", desc=f"{ctx.desc} (contraction {weight:g})")
+    scheduler = cosine_decay(steps) if st["lr_decay"] == "cosine" else None
+    res = train(matcher, opt, data, loop, loss_fn, scheduler=scheduler, stop_after=ctx.stop_after)
+    return None if res.steps < steps else (matcher, res)
+
+
+def _stage_init_linear(ctx: StageContext) -> dict[str, Any] | None:
+    """s2, once per contraction weight: with several (``training.contraction_weight`` a list), each is fitted
+    and the linear RNN that scores best on validation is kept (ties: the larger weight, the more contractive).
+    No single weight suits every network (docs/training.md): too weak and a late area's spectral radius passes 1,
+    too strong and W cannot grow enough to match. Each candidate is resumable in its own folder; the kept fit's
+    updates are the stage's budget, as the controls' learning-rate candidates are not counted in theirs."""
+    cfg, st, tr = ctx.cfg, ctx.settings, ctx.cfg["training"]
+    folded = _load_folded(ctx)
+    for p in folded.parameters():
+        p.requires_grad_(False)
+    model = build_cordsnet(cfg, ctx.dataset, ctx.depth, nonlinearity="identity")
+    transfer_to_cordsnet(folded, model)
     protocol = cordsnet_protocol(model, cfg["simulation"])
     val = ctx.val_data()
-    val_acc = validation_accuracy(protocol, val, cfg, model)
+    weights = contraction_weights(tr)
+    candidates = []
+    for weight in weights:
+        folder = candidate_folder(ctx.out, weight, len(weights))
+        done = folder / "fit.pt"
+        if done.is_file():
+            cand = load_tensors(done)
+        else:
+            fitted = _fit_steady_state(ctx, folded, model, weight, folder)
+            if fitted is None:
+                return None
+            matcher, res = fitted
+            matcher.write_into(model)
+            cand = {"matcher": matcher.state_dict(), "weight": weight, "steps": res.steps, "history": res.history,
+                    "val_accuracy": validation_accuracy(protocol, val, cfg, model) if len(weights) > 1 else None}
+            save_tensors(done, cand)
+            (folder / "train_state.pt").unlink(missing_ok=True)
+        candidates.append(cand)
+    best = max(candidates, key=lambda c: (c["val_accuracy"] or 0.0, c["weight"]))
+    matcher = SteadyStateMatcher(model)
+    matcher.load_state_dict(best["matcher"])
+    matcher.write_into(model)
+    val_acc = best["val_accuracy"] if best["val_accuracy"] is not None else validation_accuracy(protocol, val, cfg,
+                                                                                               model)
     ev = evaluate_recurrent(protocol, ctx.test_data(), cfg, model)
     errors = steady_state_errors(model, folded, val, cfg)
+    steps, history = int(best["steps"]), list(best["history"])
     metrics = ctx.metrics(**ev, val_accuracy_start=ctx.predecessor_metrics()["val_accuracy"], val_accuracy=val_acc,
-                          val_images=len(val), steps=steps, image_steps=steps * st["batch_size"] * iters,
-                          history=res.history, fit_rel_error=res.history[-1]["mse"] if res.history else None,
+                          val_images=len(val), steps=steps,
+                          image_steps=steps * st["batch_size"] * tr["steady_state_iterations"], history=history,
+                          fit_rel_error=history[-1]["mse"] if history else None,
+                          contraction_weight=best["weight"],
+                          contraction_candidates=[{"weight": c["weight"], "val_accuracy": c["val_accuracy"]}
+                                                  for c in candidates],
                           **errors)
-    return ctx.final({"model": model.state_dict(), "nonlinearity": "identity"}, metrics)
+    metrics = ctx.final({"model": model.state_dict(), "nonlinearity": "identity"}, metrics)
+    for weight in weights:
+        folder = candidate_folder(ctx.out, weight, len(weights))
+        if folder == ctx.out:
+            (folder / "fit.pt").unlink(missing_ok=True)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+    return metrics
+
+
+def candidate_folder(out: Path, weight: float, candidates: int) -> Path:
+    """Where stage s2 keeps one contraction weight's resumable fit: the stage's own folder when there is one
+    weight, a subfolder per weight when it selects among several."""
+    return out if candidates == 1 else out / f"contraction_{weight:g}"
 
 
 @torch.no_grad()

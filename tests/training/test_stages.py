@@ -338,27 +338,28 @@ def test_anneal_holds_relu_for_its_last_steps():
 
 def test_lr_decay_cosine_reaches_the_stage_and_anneal_decays_over_its_hold(tiny_cfg, tiny_pipeline, monkeypatch):
     """With ``lr_decay: cosine`` the rate stays full through annealing's slope ramp and falls to 0 over its ReLU
-    hold; fine-tuning and the controls decay over the whole stage; ``none`` passes no schedule."""
+    hold; the steady-state fit, fine-tuning and the controls decay over the whole stage; ``none`` passes no
+    schedule."""
     import cordsnet.training.stages as stages
 
     seen = {}
     real = stages.train
 
     def spy(model, opt, data, loop, loss_fn, scheduler=None, **kw):
-        seen[loop.desc.split()[-1]] = (loop.steps, scheduler)
+        seen[loop.desc.split()[2]] = (loop.steps, scheduler)
         return real(model, opt, data, loop, loss_fn, scheduler=scheduler, **kw)
 
     monkeypatch.setattr(stages, "train", spy)
     copy_stages(tiny_pipeline, tiny_cfg, ("cnn", "fold", "init_linear", "linear_rnn"))
-    for stage in ("anneal", "finetune"):
+    for stage in ("init_linear", "anneal", "finetune"):
         tiny_cfg["training"][stage]["lr_decay"] = "cosine"
     tiny_cfg["training"]["controls"]["lr_decay"] = "cosine"
-    for stage in ("anneal", "finetune", "fcrnn"):
+    for stage in ("init_linear", "anneal", "finetune", "fcrnn"):
         run_stage(stage, tiny_cfg, "mnist", 2)
     steps, f = seen["anneal"]
     ramp = stages.anneal_ramp_steps(steps, tiny_cfg["training"]["anneal_hold"])
     assert 0 < ramp < steps and all(f(s) == 1.0 for s in range(ramp)) and f(steps) == pytest.approx(0.0)
-    for stage in ("finetune", "fcrnn"):
+    for stage in ("init_linear", "finetune", "fcrnn"):
         steps, f = seen[stage]
         assert f(0) == 1.0 and f(steps // 2) < 1.0 and f(steps) == pytest.approx(0.0), stage
     tiny_cfg["training"]["finetune"]["lr_decay"] = "none"
@@ -391,3 +392,30 @@ def test_steady_state_loss_fits_iterations_and_penalises_a_separate_power_of_w()
     assert pen == pytest.approx(0.5 ** 4)  # (0.5^2)^2: W applied twice, energy ratio
     _, pen5 = steady_state_loss(x, fixed_point, rec, b, iterations=10, contraction_iterations=5)
     assert pen5 == pytest.approx(0.5 ** 10)
+
+
+def test_init_linear_selects_its_contraction_weight_on_validation(tiny_pipeline, tiny_cfg):
+    """A list of contraction weights: one fit per weight, the best on validation kept (ties: the larger weight),
+    the kept fit identical to a run with that weight alone, its folders gone, and the budget that of one fit.
+    A fit killed during its first weight resumes to the same result."""
+    copy_stages(tiny_pipeline, tiny_cfg, ["cnn", "fold"])
+    tiny_cfg["training"]["contraction_weight"] = [0.0, 100.0]
+    assert run_stage("init_linear", tiny_cfg, "mnist", 2, stop_after=3) is None  # the first weight's fit killed
+    assert run_stage("init_linear", tiny_cfg, "mnist", 2) is not None
+    m = metrics(tiny_cfg, "init_linear")
+    scores = {c["weight"]: c["val_accuracy"] for c in m["contraction_candidates"]}
+    assert set(scores) == {0.0, 100.0}
+    best = max(scores.values())
+    assert m["contraction_weight"] == max(w for w, a in scores.items() if a == best)
+    assert m["val_accuracy"] == best
+    assert m["steps"] == metrics(tiny_pipeline, "init_linear")["steps"]
+    assert m["image_steps"] == metrics(tiny_pipeline, "init_linear")["image_steps"]  # one fit's updates
+    out = Layout.from_config(tiny_cfg).stage_dir("mnist", 2, "init_linear")
+    assert sorted(p.name for p in out.iterdir()) == ["checkpoint.pt", "metrics.json"]
+    kept = weights(tiny_cfg, "init_linear")
+    alone = copy.deepcopy(tiny_cfg)
+    alone["training"]["contraction_weight"] = m["contraction_weight"]
+    alone["paths"]["results"] += "-alone"
+    copy_stages(tiny_pipeline, alone, ["cnn", "fold"])
+    run_stage("init_linear", alone, "mnist", 2)
+    assert same(kept, weights(alone, "init_linear"))
