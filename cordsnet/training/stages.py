@@ -428,20 +428,19 @@ def _stage_init_linear(ctx: StageContext) -> dict[str, Any] | None:
             matcher, res = fitted
             matcher.write_into(model)
             cand = {"matcher": matcher.state_dict(), "weight": weight, "steps": res.steps, "history": res.history,
-                    "val_accuracy": validation_accuracy(protocol, val, cfg, model) if len(weights) > 1 else None}
+                    "val_accuracy": validation_accuracy(protocol, val, cfg, model)}
             save_tensors(done, cand)
             (folder / "train_state.pt").unlink(missing_ok=True)
         candidates.append(cand)
-    best = max(candidates, key=lambda c: (c["val_accuracy"] or 0.0, c["weight"]))
+    best = max(candidates, key=lambda c: (c["val_accuracy"], c["weight"]))
     matcher = SteadyStateMatcher(model)
     matcher.load_state_dict(best["matcher"])
     matcher.write_into(model)
-    val_acc = best["val_accuracy"] if best["val_accuracy"] is not None else validation_accuracy(protocol, val, cfg,
-                                                                                               model)
     ev = evaluate_recurrent(protocol, ctx.test_data(), cfg, model)
     errors = steady_state_errors(model, folded, val, cfg)
     steps, history = int(best["steps"]), list(best["history"])
-    metrics = ctx.metrics(**ev, val_accuracy_start=ctx.predecessor_metrics()["val_accuracy"], val_accuracy=val_acc,
+    metrics = ctx.metrics(**ev, val_accuracy_start=ctx.predecessor_metrics()["val_accuracy"],
+                          val_accuracy=best["val_accuracy"],
                           val_images=len(val), steps=steps,
                           image_steps=steps * st["batch_size"] * tr["steady_state_iterations"], history=history,
                           fit_rel_error=history[-1]["mse"] if history else None,
