@@ -415,9 +415,9 @@ def _stage_init_linear(ctx: StageContext) -> dict[str, Any] | None:
     protocol = cordsnet_protocol(model, cfg["simulation"])
     val = ctx.val_data()
     weights = contraction_weights(tr)
+    folders = {w: candidate_folder(ctx.out, w, len(weights)) for w in weights}
     candidates = []
-    for weight in weights:
-        folder = candidate_folder(ctx.out, weight, len(weights))
+    for weight, folder in folders.items():
         done = folder / "fit.pt"
         if done.is_file():
             cand = load_tensors(done)
@@ -449,8 +449,7 @@ def _stage_init_linear(ctx: StageContext) -> dict[str, Any] | None:
                                                   for c in candidates],
                           **errors)
     metrics = ctx.final({"model": model.state_dict(), "nonlinearity": "identity"}, metrics)
-    for weight in weights:
-        folder = candidate_folder(ctx.out, weight, len(weights))
+    for folder in folders.values():
         if folder == ctx.out:
             (folder / "fit.pt").unlink(missing_ok=True)
         else:
