@@ -36,7 +36,7 @@ test-fast: env  ## the tests without the end-to-end workflow runs (marker `slow`
 	$(VENV)/bin/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: env  ## ruff over the package, tests, benchmarks and workflow helpers
-	$(VENV)/bin/ruff check cordsnet tests benchmarks
+	$(VENV)/bin/ruff check cordsnet tests benchmarks scripts
 
 dry-run: env  ## show what `make reproduce` would run
 	$(VENV)/bin/snakemake -n --cores $(CORES) --configfile $(CONFIG)

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from cordsnet.cognitive.training import losses, stack
+from cordsnet.cognitive.fit import losses, stack
 from cordsnet.config import load_config
 from cordsnet.io import write_json, write_text
 from cordsnet.provenance import code_version
@@ -53,7 +53,7 @@ def main() -> None:
     args = p.parse_args()
     torch.set_num_threads(args.threads)
 
-    from cordsnet.analyses import cognitive as cg
+    from cordsnet.cognitive import analysis as cg
 
     cfg = load_config(args.config)
     c = cfg["cognitive"]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import torch
 
-from cordsnet.analyses.compute import cordsnet_step_macs
+from cordsnet.compute.analysis import cordsnet_step_macs
 from cordsnet.engine import reference_simulate, simulate
 from cordsnet.io import write_json, write_text
 from cordsnet.models import CordsNet

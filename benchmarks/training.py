@@ -76,7 +76,7 @@ def _update(model, opt, x, y, s, engine: bool) -> torch.Tensor:
 
 def measure(name: str, s: dict, repeats: int, seed: int, engine_only: bool = False) -> dict:
     """Median seconds per update, engine and reference, their gradients' agreement, and the conv efficiency."""
-    from cordsnet.analyses.compute import cordsnet_step_macs
+    from cordsnet.compute.analysis import cordsnet_step_macs
     from cordsnet.models import CordsNet
 
     torch.manual_seed(seed)

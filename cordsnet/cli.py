@@ -2,8 +2,9 @@
 
 Every command takes the configuration either as a file (``--config config/config.yaml``) or, as Snakemake rules
 pass it, as the already-merged JSON of the sections it reads (``--config-json '{...}'``). Either way it is validated
-by the schema. Commands are registered by :mod:`cordsnet.commands` (data, training) and by each module of
-:mod:`cordsnet.analyses` (imported here for that).
+by the schema; a slice must hold the sections its command reads before the schema fills defaults (a missing section
+is an error, never the schema's default). Commands are registered by the modules each concern names
+(:attr:`cordsnet.concerns.Concern.modules`), imported here.
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ import logging
 import sys
 from typing import Any
 
-from cordsnet.analyses import modules
 from cordsnet.commands import COMMANDS
+from cordsnet.concerns import command_modules
 from cordsnet.config import ConfigError, load_config, require_sections
+from cordsnet.data import DataFormatError, DataUnavailableError
 
 log = logging.getLogger("cordsnet")
 
-for _module in modules():  # each analysis registers its command
-    importlib.import_module(f"cordsnet.analyses.{_module}")
+for _module in command_modules():  # each concern's modules register their commands
+    importlib.import_module(_module)
 
 
 def _config_from_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -31,9 +33,12 @@ def _config_from_args(args: argparse.Namespace) -> dict[str, Any]:
             raw = json.loads(args.config_json)
         except json.JSONDecodeError as exc:
             raise ConfigError(f"--config-json is not valid JSON: {exc}") from exc
-        cfg = load_config(raw, partial=True)
-    else:
-        cfg = load_config(args.config)
+        if not isinstance(raw, dict):
+            raise ConfigError(f"--config-json must hold a mapping of sections, got {type(raw).__name__}")
+        # checked on the slice as given: a section the schema would fill with its defaults is still missing
+        require_sections(raw, COMMANDS[args.command].sections, f"`cordsnet {args.command}`")
+        return load_config(raw, partial=True)
+    cfg = load_config(args.config)
     require_sections(cfg, COMMANDS[args.command].sections, f"`cordsnet {args.command}`")
     return cfg
 
@@ -74,7 +79,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command].run(args, cfg)
     except Exception as exc:  # report library errors as one clear line, keep the traceback in debug logs
-        from cordsnet.data import DataFormatError, DataUnavailableError
 
         if isinstance(exc, (DataFormatError, DataUnavailableError, ConfigError, FileNotFoundError, ValueError)):
             log.debug("traceback", exc_info=True)

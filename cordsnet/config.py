@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import importlib
 import json
 import os
 from importlib import resources
@@ -19,6 +20,8 @@ from typing import Any
 
 import jsonschema
 import yaml
+
+from cordsnet.concerns import CONCERNS
 
 SCHEMA_RESOURCE = "schemas/config.schema.yaml"
 
@@ -111,19 +114,10 @@ def check_consistency(cfg: dict[str, Any], given: set[str] | None = None) -> Non
                 f"invalid configuration at 'simulation.penalty_steps': {sim['penalty_steps']} penalty steps do not "
                 f"fit in simulation.post_stimulus_steps = {sim['post_stimulus_steps']} (the spontaneous penalty reads "
                 "the last post-stimulus steps). Lower penalty_steps or raise post_stimulus_steps.")
-    _check_lr_decay(cfg)
-    _check_temporal(cfg)
-    _check_cognitive(cfg)
-    if given is None:  # a stage's slice carries its own seed, not the list
-        _check_seeds(cfg)
-    # a slice (``given``: the sections a rule passed) is checked only for what it holds, not for the defaults that
-    # filled the sections it left out (a training stage's slice has no multiarea or neural settings of its own)
-    if given is None or "neural" in given:
-        _check_neural(cfg)
-    if given is None or "multiarea" in given:
-        _check_multiarea(cfg)
-    if given is None or "ablation" in given:
-        _check_ablation(cfg)
+    # each concern's own cross-key checks (its ``Concern.checks`` module, torch-free); ``given``: the sections a
+    # slice holds, so that a concern checks what a rule passed, not the defaults of the sections it left out
+    for module in check_modules():
+        importlib.import_module(module).check(cfg, given)
     data = cfg.get("data")
     if data is not None:
         for name, where in data["sources"].items():
@@ -134,224 +128,10 @@ def check_consistency(cfg: dict[str, Any], given: set[str] | None = None) -> Non
                     "to use the known sources (docs/data.md); a missing path is never replaced by another copy.")
 
 
-def _check_lr_decay(cfg: dict[str, Any]) -> None:
-    """``lr_decay`` is a setting of the stages trained by AdamW at one rate (the steady-state fit, the stages in
-    time, the controls); the CNN has its own schedule (lr rounds with warm-up), so a decay set there would be
-    ignored: refused instead."""
-    decay = cfg.get("training", {}).get("cnn", {}).get("lr_decay", "none")
-    if decay != "none":
-        raise ConfigError(
-            f"invalid configuration at 'training.cnn.lr_decay': {decay!r} is a schedule of the stages after the CNN "
-            "(init_linear, linear_rnn, anneal, finetune, the controls); the CNN's schedule is training.lr_rounds "
-            "with warmup_epochs. Remove the key.")
-
-
-def _check_seeds(cfg: dict[str, Any]) -> None:
-    """Table 1's seeds hold the main one, and the depths trained for every seed are trained at all."""
-    run, model = cfg.get("run"), cfg.get("model")
-    if run is None:
-        return
-    if run["seed"] not in run["seeds"]:
-        raise ConfigError(
-            f"invalid configuration at 'run.seeds': {run['seeds']} does not hold run.seed = {run['seed']} (the main "
-            f"seed's models are the ones every analysis reads, and one of Table 1's seeds). Add {run['seed']} to "
-            "run.seeds.")
-    if model is not None and run["seed_depths"] is not None:
-        extra = sorted(set(run["seed_depths"]) - set(model["depths"]))
-        if extra:
-            raise ConfigError(
-                f"invalid configuration at 'run.seed_depths': depth(s) {extra} are not in model.depths = "
-                f"{model['depths']}. Remove them from run.seed_depths, or add them to model.depths.")
-
-
-def _check_ablation(cfg: dict[str, Any]) -> None:
-    """Table S5: a row that is trained, a hold as long as the trained window, a motion window the return fits."""
-    a, model, data, sim = cfg.get("ablation"), cfg.get("model"), cfg.get("data"), cfg.get("simulation")
-    if a is None:
-        return
-    if model is not None and a["depth"] not in model["depths"]:
-        raise ConfigError(f"invalid configuration at 'ablation.depth': R{a['depth']} is not trained (model.depths = "
-                          f"{model['depths']}). Choose one of model.depths.")
-    if data is not None and a["dataset"] is not None and a["dataset"] not in data["datasets"]:
-        raise ConfigError(f"invalid configuration at 'ablation.dataset': {a['dataset']} is not in data.datasets = "
-                          f"{data['datasets']}. Choose one of them, or null for the first.")
-    if sim is not None and a["hold_steps"] < sim["stimulus_steps"]:
-        raise ConfigError(f"invalid configuration at 'ablation.hold_steps': {a['hold_steps']} steps are shorter than "
-                          f"the trained window (simulation.stimulus_steps = {sim['stimulus_steps']}). Raise "
-                          "ablation.hold_steps (the paper's test: several times the trained window).")
-    if a["motion_window"] > a["post_steps"]:
-        raise ConfigError(f"invalid configuration at 'ablation.motion_window': {a['motion_window']} steps do not fit "
-                          f"in ablation.post_steps = {a['post_steps']}. Lower motion_window or raise post_steps.")
-
-
-def _check_temporal(cfg: dict[str, Any]) -> None:
-    """Windows and rows of the temporal analyses that must fit the simulation, the models and the datasets."""
-    from cordsnet.training.graph import early_readout_steps
-
-    sim, tr, t = cfg.get("simulation"), cfg.get("training"), cfg.get("temporal")
-    if sim is not None and tr is not None:
-        early = early_readout_steps(cfg)
-        if not sim["readout_steps"] <= early < sim["stimulus_steps"]:
-            raise ConfigError(
-                f"invalid configuration at 'training.early_readout_steps': {early}; the early readout window (the "
-                f"last simulation.readout_steps = {sim['readout_steps']} of it) must fit after onset and end before "
-                f"the standard window (simulation.stimulus_steps = {sim['stimulus_steps']}). Choose a value from "
-                f"{sim['readout_steps']} to {sim['stimulus_steps'] - 1}.")
-    if t is None:
-        return
-    if sim is not None:
-        if t["hold_steps"] < sim["stimulus_steps"]:
-            raise ConfigError(
-                f"invalid configuration at 'temporal.hold_steps': {t['hold_steps']} is shorter than the trained "
-                f"window (simulation.stimulus_steps = {sim['stimulus_steps']}); Fig 4B simulates well past it: "
-                f"use several times {sim['stimulus_steps']}.")
-        if max(t["feature_map_steps"]) > t["hold_steps"]:
-            raise ConfigError(f"invalid configuration at 'temporal.feature_map_steps': {max(t['feature_map_steps'])} "
-                              f"is past temporal.hold_steps = {t['hold_steps']}; lower it")
-    model = cfg.get("model")
-    if model is not None and t["solution_depth"] is not None and t["solution_depth"] not in model["depths"]:
-        raise ConfigError(
-            f"invalid configuration at 'temporal.solution_depth': {t['solution_depth']} is not among model.depths "
-            f"{model['depths']}; Fig 4B-C analyse a trained model: choose one of {model['depths']}.")
-    data = cfg.get("data")
-    if data is not None and t["solution_dataset"] is not None and t["solution_dataset"] not in data["datasets"]:
-        raise ConfigError(
-            f"invalid configuration at 'temporal.solution_dataset': {t['solution_dataset']!r} is not among "
-            f"data.datasets {data['datasets']}; choose one of them, or null for the first.")
-
-
-def _check_cognitive(cfg: dict[str, Any]) -> None:
-    """Sizes that are cubes, and a kernel, rank and density each size allows (Table S1's matching)."""
-    from cordsnet.cognitive.matching import MatchingError, match_parameters
-
-    c = cfg.get("cognitive")
-    if c is None:
-        return
-    if c["example_task"] not in c["tasks"]:
-        raise ConfigError(f"invalid configuration at 'cognitive.example_task': {c['example_task']!r} is not among "
-                          f"cognitive.tasks {c['tasks']}; choose one of them.")
-    for key, size in [("sizes", n) for n in c["sizes"]] + [("attractor.size", c["attractor"]["size"])]:
-        try:
-            match_parameters(size, c["kernel_size"], c["rank"], c["density"])
-        except MatchingError as e:
-            raise ConfigError(f"invalid configuration at 'cognitive.{key if e.key == 'sizes' else e.key}' "
-                              f"(size {size}): {e}") from None
-
-
-def _check_multiarea(cfg: dict[str, Any]) -> None:
-    """Fig 5: a front end among the trained models, stimuli that fit its images, periods on both clocks."""
-    m, model, data = cfg.get("multiarea"), cfg.get("model"), cfg.get("data")
-    if m is None:
-        return
-    from cordsnet.multiarea.settings import durations
-
-    def bad(key: str, why: str) -> ConfigError:
-        return ConfigError(f"invalid configuration at 'multiarea.{key}': {why}")
-
-    if 0.5 in m["category"]["fractions"]:
-        raise bad("category.fractions", "0.5 is the category boundary: a morph there has no right answer; leave it out")
-    if model is None or "depths" not in model or data is None or "datasets" not in data:
-        return  # a partial configuration: nothing to check against
-    from cordsnet.data.registry import dataset_info
-    from cordsnet.multiarea.settings import frontend_row
-    from cordsnet.multiarea.stimuli import max_dots
-
-    dataset, depth, _ = frontend_row(cfg)
-    if dataset not in data["datasets"]:
-        raise bad("frontend.dataset", f"{dataset!r} is not among data.datasets {data['datasets']}: the front end is "
-                                      "a trained model; choose one of them, or null for the first")
-    if depth not in model["depths"]:
-        raise bad("frontend.depth", f"{depth} is not among model.depths {model['depths']}; choose one of them, or "
-                                    "null for the deepest")
-    for a in m["frontend"]["areas"]:
-        if not -depth <= a < depth:
-            raise bad("frontend.areas", f"area {a} does not exist in CordsNet-R{depth} (0..{depth - 1}, or "
-                                        f"-1..-{depth})")
-    info = dataset_info(dataset)
-    size = data.get("image_size") or info.native_size
-    fits = max_dots(size, m["numerosity"]["radius"])
-    if m["numerosity"]["max_dots"] > fits:
-        raise bad("numerosity.max_dots", f"{m['numerosity']['max_dots']} dots of radius {m['numerosity']['radius']} "
-                                         f"px do not fit {size} px images reliably: at most {fits}; lower it or the "
-                                         "radius")
-    if max(m["category"]["classes"]) >= info.num_classes:
-        raise bad("category.classes", f"{m['category']['classes']}: {dataset} has classes 0..{info.num_classes - 1}")
-    front_dt = model["alpha"] * m["frontend"]["tau_ms"]
-    steps = [m["dt_ms"], m["motion"]["frame_ms"]]
-    for task in m["tasks"]:
-        steps += list(durations(m, task).values())
-    for ms in steps:
-        for clock, name in ((front_dt, "the front end's step (model.alpha x multiarea.frontend.tau_ms)"),
-                            (m["dt_ms"], "multiarea.dt_ms")):
-            if ms == m["motion"]["frame_ms"] and clock == m["dt_ms"]:
-                continue  # a motion frame may be shorter than a downstream step
-            if abs(ms / clock - round(ms / clock)) > 1e-6:
-                raise bad("periods_ms", f"{ms:g} ms is not a whole number of {name} = {clock:g} ms: every period, "
-                                        "the motion frame and dt_ms must be")
-
-
-def _check_neural(cfg: dict[str, Any]) -> None:
-    """Fig 6: the scored and generating models among those trained, a setting for every region, areas that exist,
-    a window the bins fit in, enough images for the folds, and the recordings' files when they are the data."""
-    n, model, data = cfg.get("neural"), cfg.get("model"), cfg.get("data")
-    if n is None:
-        return
-
-    def bad(key: str, why: str) -> ConfigError:
-        return ConfigError(f"invalid configuration at 'neural.{key}': {why}")
-
-    lo, hi = n["window_ms"]
-    if hi <= lo:
-        raise bad("window_ms", f"{n['window_ms']} must be [start, end] with end > start (ms after onset)")
-    if n["images"] < 2 * n["folds"]:
-        raise bad("images", f"{n['images']} images are too few for neural.folds = {n['folds']} (at least "
-                            f"{2 * n['folds']}): use more images or fewer folds")
-    surrogate = n["data"] == "surrogate"
-    per_region = ["region_areas", "latency_ms"] + (["surrogate.areas", "surrogate.latency_ms"] if surrogate else [])
-    for key in per_region:
-        node = n["surrogate"][key.split(".")[1]] if "." in key else n[key]
-        missing = [r for r in n["regions"] if r not in node]
-        if missing:
-            raise bad(key, f"no value for region(s) {missing} of neural.regions {n['regions']}: give one per region")
-    if surrogate and hi - lo < n["surrogate"]["bin_ms"]:
-        raise bad("surrogate.bin_ms", f"{n['surrogate']['bin_ms']} ms bins do not fit in neural.window_ms "
-                                      f"{n['window_ms']}; lower it")
-    if not surrogate:
-        for key in ("assembly", "stimuli", "images"):
-            where = n["sources"][key]
-            if not where:
-                raise bad(f"sources.{key}", "not set, but neural.data is 'recordings': name the assembly netCDF, the "
-                                           "stimulus set's CSV and its image folder (docs/neural.md), or set "
-                                           "neural.data to 'surrogate'")
-    if data is not None and "datasets" in data and n["dataset"] is not None and n["dataset"] not in data["datasets"]:
-        raise bad("dataset", f"{n['dataset']!r} is not among data.datasets {data['datasets']}: the scored model is "
-                             "a trained one; choose one of them, or null for the first")
-    if model is None or "depths" not in model:  # a partial configuration (one stage's): nothing to check against
-        return
-    from cordsnet.neural.settings import generator_depth, generator_stage, scored_depth
-
-    depths = model["depths"]
-    depth = scored_depth(cfg)
-    if depth not in depths:
-        raise bad("depth", f"{depth} is not among model.depths {depths}; choose one of them, or null for the deepest")
-    for r, a in n["region_areas"].items():
-        if not -depth <= a < depth:
-            raise bad(f"region_areas.{r}", f"area {a} does not exist in CordsNet-R{depth} (areas 0..{depth - 1}, or "
-                                           f"-1..-{depth} from the last)")
-    if not surrogate:
-        return
-    gen = generator_depth(cfg)
-    if gen not in depths:
-        raise bad("surrogate.depth", f"{gen} is not among model.depths {depths}: the generating network is a trained "
-                                     "one; choose one of them")
-    if gen == depth and generator_stage(cfg) == n["stage"]:
-        raise bad("surrogate.depth", f"the generating network (R{gen}, {generator_stage(cfg)}) is the scored one: "
-                                     "the surrogate must come from a different network; choose another depth or "
-                                     "neural.surrogate.stage")
-    for r, a in n["surrogate"]["areas"].items():
-        if not -gen <= a < gen:
-            raise bad(f"surrogate.areas.{r}", f"area {a} does not exist in the generating CordsNet-R{gen} (areas "
-                                              f"0..{gen - 1}, or -1..-{gen} from the last)")
+def check_modules() -> list[str]:
+    """The modules holding the concerns' cross-key checks, as the concern table names them (imported by name: the
+    foundation knows no concern, each concern registers its checks there)."""
+    return [c.checks for c in CONCERNS.values() if c.checks]
 
 
 def load_config(source: str | os.PathLike[str] | dict[str, Any], partial: bool = False) -> dict[str, Any]:

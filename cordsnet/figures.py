@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cordsnet.io import atomic_path, write_json
+from cordsnet.provenance import code_version, sha256_file
 
 
 class FigureInputs:
@@ -23,7 +24,6 @@ class FigureInputs:
         self.files: list[dict[str, Any]] = []
 
     def _note(self, path: str | os.PathLike[str], content: Any = None) -> Path:
-        from cordsnet.provenance import sha256_file
 
         path = Path(path)
         entry: dict[str, Any] = {"file": str(path), "sha256": sha256_file(path)}
@@ -53,8 +53,6 @@ class FigureInputs:
 
     def provenance(self, scale: str | None, **extra: Any) -> dict[str, Any]:
         """The sidecar: figure, scale, the code that drew it and the files it read."""
-        from cordsnet.provenance import code_version
-
         return {"figure": self.figure, "scale": scale, "code_version": code_version(), "inputs": list(self.files),
                 **extra}
 

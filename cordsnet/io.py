@@ -45,11 +45,16 @@ def write_text(path: str | os.PathLike[str], text: str) -> None:
 
 
 def save_tensors(path: str | os.PathLike[str], obj: dict[str, Any]) -> None:
-    """``torch.save`` atomically. Only tensors and plain Python types, so ``weights_only=True`` loads it."""
+    """``torch.save`` atomically. Only tensors and plain Python types, so ``weights_only=True`` loads it.
+
+    Byte-reproducible: the same tensors give the same bytes, so DVC's content hashes mean something. ``torch.save``
+    given a path names the archive inside its zip after the file, here the random temporary name; given an open
+    file it writes the fixed name ``archive``.
+    """
     import torch
 
-    with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        torch.save(obj, fh)
 
 
 def load_tensors(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -6,9 +6,16 @@ wall time can only be measured outside it (``make reproduce`` does), so it is pa
 
 from __future__ import annotations
 
+import argparse
 import csv
+import logging
 from pathlib import Path
 from typing import Any
+
+from cordsnet.commands import command
+from cordsnet.layout import Layout
+from cordsnet.provenance import record
+from cordsnet.tables import write_table
 
 HISTORY_NAME = "runs.tsv"
 """The run history written beside the benchmark files; not a job's benchmark."""
@@ -52,3 +59,27 @@ def append_history(path: str | Path, provenance: dict[str, Any], totals: dict[st
         if fh.tell() == 0:
             fh.write(HISTORY_HEADER)
         fh.write(line + "\n")
+
+
+# -- command (`make reproduce`) ----------------------------------------------------------------------------------
+def _add_summary(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--wall-seconds", type=float, required=True, help="measured wall time of the whole run")
+
+
+@command("workflow-summary", "per-job times and peak memory from the rules' benchmark files, with the run's wall "
+         "time (written by `make reproduce` to <results>/benchmarks/workflow.{csv,md})", _add_summary, concern=None,
+         sections=("run", "paths"))
+def _workflow_summary(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
+    bench = Layout.from_config(cfg).benchmarks()
+    rows, totals = summarise(bench, args.wall_seconds)
+    prov = record({"run": cfg["run"]}, scale=cfg["run"]["scale"], extra=totals)
+    write_table(rows, Path(bench) / "workflow.csv", prov, "Workflow run: wall time and per-job cost",
+                f"Scale: {cfg['run']['scale']}. Wall time of the whole run {totals['wall_seconds']:.0f} s "
+                f"({totals['wall_seconds'] / 60:.1f} min); jobs' own time summed {totals['job_seconds']:.0f} s; "
+                f"largest peak RSS {totals['max_rss_mb']:.0f} MB. Jobs that were up to date did not run and "
+                "keep the time of the run that made them.")
+    history = bench / HISTORY_NAME
+    append_history(history, prov, totals)
+    logging.getLogger("cordsnet").info("wall %.0f s, jobs %.0f s (history: %s)", totals["wall_seconds"],
+                                       totals["job_seconds"], history)
+    return 0

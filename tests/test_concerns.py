@@ -6,7 +6,6 @@ import json
 import pytest
 import yaml
 
-from cordsnet.analyses import modules
 from cordsnet.concerns import CONCERNS
 from cordsnet.config import schema
 from tests.conftest import REPO
@@ -51,15 +50,22 @@ def test_the_figures_stage_depends_on_every_notebook_and_result():
     assert "notebooks" in deps and "cordsnet/figures.py" in deps and "cordsnet/layout.py" in deps
 
 
-def test_the_cli_registers_every_analysis_module():
-    from cordsnet.cli import build_parser  # importing the CLI imports every module of cordsnet.analyses
+def test_the_cli_registers_the_commands_of_every_concern_it_lists():
+    """The concern table drives the CLI: every module a concern names registers at least one command of that
+    concern, and every command of a concern comes from the modules that concern names."""
+    import importlib
 
-    assert modules() == ["ablation", "claims", "cognitive", "compute", "dynamics", "multiarea", "neural", "noise",
-                         "table1", "temporal", "temporal_tables"]
+    from cordsnet.cli import build_parser  # importing the CLI imports every module the concern table names
+    from cordsnet.commands import COMMANDS
+
     text = build_parser().format_help()
-    for command in ("compute-table", "dynamics-eigs", "dynamics-regimes", "dynamics-singular-values", "table1",
-                    "temporal-noise", "temporal-sequences", "temporal-solutions", "temporal-tables", "cognitive-train",
-                    "cognitive-compare", "cognitive-attractors", "neural-surrogate", "neural-predict",
-                    "ablation-train", "ablation-table", "claims",
-                    "multiarea-train", "multiarea-table"):
-        assert command in text
+    for name, concern in CONCERNS.items():
+        assert concern.modules, f"concern {name} registers no command"
+        for module in concern.modules:
+            registered = [c for c in COMMANDS.values() if c.run.__module__ == module]
+            assert registered and all(c.concern == name for c in registered), f"{module} registers no {name} command"
+            importlib.import_module(module)
+    for command_name, command in COMMANDS.items():
+        assert command_name in text
+        if command.concern is not None:
+            assert command.run.__module__ in CONCERNS[command.concern].modules, command_name

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from cordsnet.analyses.table1 import COLUMNS
 from cordsnet.concerns import CONCERNS
 from cordsnet.layout import Layout
 from cordsnet.training.graph import SEEDED_STAGES, STAGES
+from cordsnet.training.table1 import COLUMNS
 from tests.workflow_repo import BIN, copy_checkout, run
 
 SMOKE = ["--configfile", "config/smoke.yaml"]

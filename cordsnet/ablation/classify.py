@@ -111,9 +111,9 @@ def probe_model(model, images, labels, sim: dict[str, Any], a: dict[str, Any], b
 
     Hold: the image on for ``ablation.hold_steps``, window = the trained one (the last ``readout_steps`` of
     ``stimulus_steps``). Return: the image on for ``stimulus_steps``, then off for ``ablation.post_steps``."""
-    import torch
+    import torch  # torch only here: the labels above are read without it
 
-    from cordsnet.analyses.temporal import hold_analysis
+    from cordsnet.dynamics.trajectories import hold_analysis
     from cordsnet.engine.simulate import simulate
 
     c = Criteria.from_config(a)

@@ -13,6 +13,9 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from cordsnet.config import ConfigError
+from cordsnet.training.graph import stage_config
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -66,8 +69,6 @@ def run_config(cfg: dict[str, Any], name: str, seed: int) -> dict[str, Any]:
     """The complete configuration one ablation run reads: the annealing stage's slice with the setting's ramp and
     penalty, ``ablation.updates`` updates and the run's seed. What its rule passes (so a change re-runs exactly the
     runs it changes) and what its provenance records; the row (:func:`ablation_row`) comes on the command line."""
-    from cordsnet.training.graph import stage_config
-
     s = setting_named(cfg, name)
     out = copy.deepcopy(stage_config(cfg, "anneal"))
     out["run"]["seed"] = int(seed)
@@ -76,3 +77,30 @@ def run_config(cfg: dict[str, Any], name: str, seed: int) -> dict[str, Any]:
     t["anneal"] = {**t["anneal"], "min_steps": cfg["ablation"]["updates"],
                    "max_batches_per_epoch": cfg["ablation"]["updates"], "epochs": 1}
     return out
+
+
+def check(cfg: dict[str, Any], given: set[str] | None = None) -> None:
+    """The ablation section's cross-key checks (run by :func:`cordsnet.config.check_consistency`); a slice that
+    does not hold the section (``given``) is not checked against the defaults that filled it."""
+    if given is None or "ablation" in given:
+        _check_ablation(cfg)
+
+
+def _check_ablation(cfg: dict[str, Any]) -> None:
+    """Table S5: a row that is trained, a hold as long as the trained window, a motion window the return fits."""
+    a, model, data, sim = cfg.get("ablation"), cfg.get("model"), cfg.get("data"), cfg.get("simulation")
+    if a is None:
+        return
+    if model is not None and a["depth"] not in model["depths"]:
+        raise ConfigError(f"invalid configuration at 'ablation.depth': R{a['depth']} is not trained (model.depths = "
+                          f"{model['depths']}). Choose one of model.depths.")
+    if data is not None and a["dataset"] is not None and a["dataset"] not in data["datasets"]:
+        raise ConfigError(f"invalid configuration at 'ablation.dataset': {a['dataset']} is not in data.datasets = "
+                          f"{data['datasets']}. Choose one of them, or null for the first.")
+    if sim is not None and a["hold_steps"] < sim["stimulus_steps"]:
+        raise ConfigError(f"invalid configuration at 'ablation.hold_steps': {a['hold_steps']} steps are shorter than "
+                          f"the trained window (simulation.stimulus_steps = {sim['stimulus_steps']}). Raise "
+                          "ablation.hold_steps (the paper's test: several times the trained window).")
+    if a["motion_window"] > a["post_steps"]:
+        raise ConfigError(f"invalid configuration at 'ablation.motion_window': {a['motion_window']} steps do not fit "
+                          f"in ablation.post_steps = {a['post_steps']}. Lower motion_window or raise post_steps.")

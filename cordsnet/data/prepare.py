@@ -14,7 +14,9 @@ complete.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from cordsnet.commands import command
 from cordsnet.data.loading import validation_record
 from cordsnet.data.registry import dataset_info
 from cordsnet.data.sources import RawDataset, resolve_source
@@ -108,3 +111,17 @@ def prepare_dataset(name: str, data_cfg: dict[str, Any], data_root: str | os.Pat
     manifest["validation"] = validation_record(manifest["splits"]["train"]["n"], data_cfg["validation"])
     write_json(Layout(data=data_root).manifest(name), manifest)
     return manifest
+
+
+# -- command (workflow/rules/data.smk) ---------------------------------------------------------------------------
+def _add_prepare(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dataset", required=True, help="one of mnist, fmnist, cifar10, cifar100, imagenet")
+
+
+@command("prepare-data", "resolve a dataset's source, store it and write its manifest", _add_prepare, concern="data")
+def _prepare(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
+    manifest = prepare_dataset(args.dataset, cfg["data"], cfg["paths"]["data"])
+    sizes = {s: v["n"] for s, v in manifest["splits"].items()}
+    logging.getLogger("cordsnet").info("prepared %s from %s (%s): %s", args.dataset, manifest["source"]["kind"],
+                                       manifest["source"]["location"], sizes)
+    return 0

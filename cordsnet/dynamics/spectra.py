@@ -12,6 +12,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from cordsnet.dynamics.eigen import arnoldi
+from cordsnet.dynamics.operators import ConvOperator
+
 
 def frequency_blocks(weight: torch.Tensor, size: int) -> np.ndarray:
     """The n^2 blocks (n^2 x C x C, complex) of a circular convolution with ``weight`` on ``size`` x ``size`` maps."""
@@ -44,8 +47,6 @@ def spectral_radius(weight: torch.Tensor, size: int, padding: str = "circular") 
     """Largest |eigenvalue|: exact via the FFT for circular padding, by Arnoldi for zero padding."""
     if padding == "circular":
         return float(np.abs(circular_eigenvalues(weight, size)).max())
-    from cordsnet.dynamics.eigen import arnoldi
-    from cordsnet.dynamics.operators import ConvOperator
 
     return float(np.abs(arnoldi(ConvOperator(weight, size), k=1, m=40).values[0]))
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from cordsnet.data.registry import dataset_info
 from cordsnet.models.architecture import Architecture, AreaSpec, architecture
 from cordsnet.models.blocks import Stem, compose_input, conv, linear, skip_module
 
@@ -56,8 +57,6 @@ class CordsNet(nn.Module):
     def from_config(cls, model_cfg: dict, dataset: str, depth: int, image_size: int | None = None,
                     **overrides) -> CordsNet:
         """Build from the ``model`` section of a configuration for ``dataset`` at ``depth``."""
-        from cordsnet.data.registry import dataset_info
-
         info = dataset_info(dataset)
         kwargs = dict(depth=depth, in_channels=info.channels, num_classes=info.num_classes,
                       width=model_cfg["width"], stem=model_cfg["stem"],

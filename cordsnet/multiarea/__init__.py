@@ -7,7 +7,7 @@
   and keeps its last areas' activity, once per bank;
 - :mod:`cordsnet.multiarea.network` is the downstream continuous-time RNN of areas with feedforward and feedback
   connections;
-- :mod:`cordsnet.multiarea.training` gives its targets, cost mask, inputs and the criterion of a correct trial.
+- :mod:`cordsnet.multiarea.targets` gives its targets, cost mask, inputs and the criterion of a correct trial.
 
-:mod:`cordsnet.analyses.multiarea` trains and evaluates it per task (docs/multiarea.md).
+:mod:`cordsnet.multiarea.analysis` trains and evaluates it per task (docs/multiarea.md).
 """

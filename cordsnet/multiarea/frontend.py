@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from cordsnet.engine import simulate
-from cordsnet.neural.features import pooled
+from cordsnet.engine.pooling import pooled
 
 
 class FrontEndError(ValueError):

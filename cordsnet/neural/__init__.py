@@ -13,5 +13,5 @@
   in the same format, for runs that cannot reach the real ones;
 - :mod:`cordsnet.neural.settings` says which models and clock the configuration means (torch-free).
 
-:mod:`cordsnet.analyses.neural` chains them over the trained models (docs/neural.md).
+:mod:`cordsnet.neural.analysis` chains them over the trained models (docs/neural.md).
 """

@@ -18,14 +18,7 @@ import torch
 from torch import nn
 
 from cordsnet.engine import simulate
-
-
-def pooled(states: torch.Tensor, pool: int) -> np.ndarray:
-    """(..., C, H, W) rectified and average-pooled to (..., C * pool^2), on the host (the features every analysis
-    of trained areas over time reads: here and the multi-area front end)."""
-    lead = states.shape[:-3]
-    pooled = nn.functional.adaptive_avg_pool2d(torch.relu(states).flatten(0, len(lead) - 1), pool)
-    return pooled.reshape(*lead, -1).float().cpu().numpy()
+from cordsnet.engine.pooling import pooled
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""The paper's staged training algorithm and its controls (see :mod:`cordsnet.training.stages`).
+"""The paper's staged training algorithm and its controls: the stage table (:mod:`cordsnet.training.graph`), the
+runners (:mod:`cordsnet.training.runners`, s2 in :mod:`cordsnet.training.steady_state`) and Table 1.
 
 Attributes are imported on first use, so that reading the stage graph (:mod:`cordsnet.training.graph`, as the
 Snakefile does) does not import torch.
@@ -11,7 +12,7 @@ from typing import Any
 
 from cordsnet.training.graph import STAGES
 
-_LAZY = {"TrainingDivergedError": "cordsnet.training.loop", "run_stage": "cordsnet.training.stages"}
+_LAZY = {"TrainingDivergedError": "cordsnet.training.loop", "run_stage": "cordsnet.training.runners"}
 
 __all__ = ["STAGES", "TrainingDivergedError", "run_stage"]
 

@@ -54,7 +54,7 @@ def validation_accuracy(protocol, val, cfg: dict[str, Any], model) -> float:
 @torch.inference_mode()
 def evaluate_recurrent(protocol, test, cfg: dict[str, Any], model, whole: bool = False) -> dict[str, Any]:
     """Window and per-step accuracy of a recurrent model run by ``protocol`` (see
-    :func:`cordsnet.training.stages.cordsnet_protocol`), on the configured evaluation subset of ``test``
+    :func:`cordsnet.training.protocol.cordsnet_protocol`), on the configured evaluation subset of ``test``
     (``training.eval_max_images``), or on all of it with ``whole``."""
     sim, tr = cfg["simulation"], cfg["training"]
     idx = evaluation_indices(len(test), None if whole else tr["eval_max_images"])

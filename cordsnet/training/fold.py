@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from cordsnet.models.blocks import compose_input
+from cordsnet.models.blocks import compose_input, readout_features
 from cordsnet.models.cnn import CordsNetCNN
 from cordsnet.models.cordsnet import CordsNet
 
@@ -76,7 +76,6 @@ class FoldedCNN(nn.Module):
         return s, pre, acts, drives
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        from cordsnet.models.blocks import readout_features
 
         _, _, acts, _ = self.features(x)
         return self.readout(readout_features(acts))
@@ -109,7 +108,7 @@ def transfer_to_cordsnet(folded: FoldedCNN, model: CordsNet) -> None:
 
     The feedforward path is then exactly the CNN's. The per-unit biases are set to the folded CNN's; the
     recurrent kernels and biases are then fitted by the steady-state matching (which starts both from 0, see
-    :class:`~cordsnet.training.stages.SteadyStateMatcher`) and written over them.
+    :class:`~cordsnet.training.steady_state.SteadyStateMatcher`) and written over them.
     """
     set_weight(model.stem.conv, folded.stem.conv.weight.detach().clone())
     for i, area in enumerate(model.areas):

@@ -1,38 +1,122 @@
-"""The stage graph of the staged training (no torch import, so the Snakefile can read it in milliseconds).
+"""The stage graph of the staged training: one :class:`Stage` record per stage, in :data:`STAGE_TABLE` (no torch
+import, so the Snakefile reads it in milliseconds).
 
     cnn -> fold -> init_linear -> linear_rnn -> anneal -> finetune -> {direct, fcrnn}
                                                          anneal -> {rcnn, early_readout}
 
-Every seed of ``run.seeds`` beyond the main one trains linear_rnn -> anneal -> finetune -> {direct, fcrnn} again
-from the main seed's init_linear (``SEEDED_STAGES``), in its own folder (``Layout.stage_dir(..., seed)``).
+Every seed of ``run.seeds`` beyond the main one trains the stages marked ``seeded`` again
+(linear_rnn -> anneal -> finetune -> {direct, fcrnn}) from the main seed's init_linear, in its own folder
+(``Layout.stage_dir(..., seed)``).
 
 The last two are not Table 1's: they are the trained models of the temporal analyses (Fig 3B-D, Fig 4B), each the
 fine-tuning stage with one thing changed, so that a difference between them and the fine-tuned CordsNet is that
-thing alone.
+thing alone. The tuples below (``STAGES``, ``SEEDED_STAGES``, ...) are views of the table, never lists of their own.
 """
 
 from __future__ import annotations
 
-STAGES = ("cnn", "fold", "init_linear", "linear_rnn", "anneal", "finetune", "direct", "fcrnn")
-PREVIOUS = {"fold": "cnn", "init_linear": "fold", "linear_rnn": "init_linear", "anneal": "linear_rnn",
-            "finetune": "anneal", "direct": "finetune", "fcrnn": "finetune", "rcnn": "anneal",
-            "early_readout": "anneal"}
-"""Which stage's outputs a stage reads (the controls read the finetune metrics only for its budget)."""
-ANALYSIS_STAGES = ("rcnn", "early_readout")
-"""Trained for the temporal analyses, from the annealed model with the fine-tuning stage's settings and budget:
-``rcnn`` the discrete-time recurrent CNN (alpha = 1, Fig 3B-D), ``early_readout`` CordsNet read out early after
-onset (``training.early_readout_steps``, Fig 4B)."""
-ALL_STAGES = STAGES + ANALYSIS_STAGES
-BUDGET_STAGES = ("init_linear", "linear_rnn", "anneal", "finetune")
-"""The stages whose simulated image-steps make up the controls' training budget."""
-CONTROLS = ("direct", "fcrnn")
-"""The controls of Table 1: trained from random initialisation with the method's budget (``training.controls``)."""
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cordsnet.concerns import STAGE_SECTIONS
+
+_SHARED = ("checkpoint_every", "eval_batch_size", "validation_evaluations")
+_IN_TIME = ("loss_ramp", "warmup_gradient", "eval_max_images")
+_PENALTY = ("spontaneous_weight", "penalty_reduce")
 
 
-SEEDED_STAGES = ("linear_rnn", "anneal", "finetune", "direct", "fcrnn")
-"""Stages trained again for every seed of ``run.seeds`` (Table 1's spread): everything trained in time, and the
-controls. The CNN, its folding and the steady-state fit are the main seed's, shared: the spread is that of the
-recurrent training and of the controls, not of the CNN (docs/training.md)."""
+@dataclass(frozen=True)
+class Stage:
+    """What a stage of the staged training is: where it sits in the graph, what it reads, how it runs."""
+
+    name: str
+    step: str
+    """its step in the paper's recipe (REFERENCE.md section 2), or its role"""
+    previous: str | None
+    """the stage whose outputs it reads (the controls read the finetune metrics only, for their budget)"""
+    training_keys: tuple[str, ...]
+    """the keys of the ``training`` section it reads: a change of any other key does not re-run it"""
+    settings: str | None
+    """the ``training.<settings>`` block of its optimiser (``controls`` for the controls; None: nothing trained)"""
+    model: str
+    """what its checkpoint holds: ``cnn``, ``folded`` (the CNN with batch norm folded), ``cordsnet`` or ``fcrnn``"""
+    runner: str
+    """``module:function`` that runs it (imported on use, so the graph stays torch-free)"""
+    table1: bool = True
+    """a stage of Table 1 (else trained for the temporal analyses)"""
+    seeded: bool = False
+    """trained again for every seed of ``run.seeds`` (Table 1's spread); else the main seed's, shared"""
+    simulated: bool = False
+    """simulates in time (and reads the ``simulation`` section)"""
+    budget: bool = False
+    """its simulated image-steps make up the controls' training budget"""
+    control: bool = False
+    """a control of Table 1: trained from random initialisation with the method's budget (``training.controls``)"""
+
+    def runner_function(self) -> Callable[[Any], dict[str, Any] | None]:
+        module, function = self.runner.split(":")
+        return getattr(importlib.import_module(module), function)
+
+
+_RUNNERS = "cordsnet.training.runners"
+STAGE_TABLE: dict[str, Stage] = {s.name: s for s in (
+    Stage("cnn", "s1: CNN counterpart with batch norm", None, ("cnn", "lr_rounds") + _SHARED, "cnn", "cnn",
+          f"{_RUNNERS}:train_cnn"),
+    Stage("fold", "s1b: batch norm folded into weights and per-unit biases (exact)", "cnn", _SHARED, None, "folded",
+          f"{_RUNNERS}:fold_cnn"),
+    Stage("init_linear", "s2: linear RNN initialised by steady-state matching", "fold",
+          ("init_linear", "steady_state_iterations", "steady_state_target", "contraction_weight",
+           "contraction_iterations", "eval_max_images") + _SHARED, "init_linear", "cordsnet",
+          "cordsnet.training.steady_state:fit_linear_rnn", simulated=True, budget=True),
+    Stage("linear_rnn", "s3: linear RNN trained in time", "init_linear", ("linear_rnn",) + _IN_TIME + _SHARED,
+          "linear_rnn", "cordsnet", f"{_RUNNERS}:train_linear_rnn", seeded=True, simulated=True, budget=True),
+    Stage("anneal", "s4: PReLU slope annealed 1 -> 0, spontaneous penalty added", "linear_rnn",
+          ("anneal", "anneal_hold") + _PENALTY + _IN_TIME + _SHARED, "anneal", "cordsnet",
+          f"{_RUNNERS}:anneal", seeded=True, simulated=True, budget=True),
+    Stage("finetune", "s5: ReLU model fine-tuned", "anneal", ("finetune",) + _PENALTY + _IN_TIME + _SHARED,
+          "finetune", "cordsnet", f"{_RUNNERS}:finetune", seeded=True, simulated=True, budget=True),
+    Stage("direct", "control: CordsNet from random initialisation, the method's budget", "finetune",
+          ("controls",) + _PENALTY + _IN_TIME + _SHARED, "controls", "cordsnet", f"{_RUNNERS}:train_direct",
+          seeded=True, simulated=True, control=True),
+    Stage("fcrnn", "control: parameter-matched fully-connected RNN, the same budget and protocol", "finetune",
+          ("controls",) + _PENALTY + _IN_TIME + _SHARED, "controls", "fcrnn", f"{_RUNNERS}:train_fcrnn",
+          seeded=True, simulated=True, control=True),
+    Stage("rcnn", "temporal analyses: s5 with alpha = 1, the discrete-time recurrent CNN (Fig 3B-D)", "anneal",
+          ("finetune",) + _PENALTY + _IN_TIME + _SHARED, "finetune", "cordsnet", f"{_RUNNERS}:train_rcnn",
+          table1=False, simulated=True),
+    Stage("early_readout", "temporal analyses: s5 read out early after onset (Fig 4B)", "anneal",
+          ("finetune", "early_readout_steps") + _PENALTY + _IN_TIME + _SHARED, "finetune", "cordsnet",
+          f"{_RUNNERS}:train_early_readout", table1=False, simulated=True),
+)}
+"""Every stage, in the order they run."""
+
+ALL_STAGES = tuple(STAGE_TABLE)
+STAGES = tuple(n for n, s in STAGE_TABLE.items() if s.table1)
+"""Table 1's stages."""
+ANALYSIS_STAGES = tuple(n for n, s in STAGE_TABLE.items() if not s.table1)
+"""Trained for the temporal analyses, from the annealed model with the fine-tuning stage's settings and budget."""
+PREVIOUS = {n: s.previous for n, s in STAGE_TABLE.items() if s.previous is not None}
+BUDGET_STAGES = tuple(n for n, s in STAGE_TABLE.items() if s.budget)
+CONTROLS = tuple(n for n, s in STAGE_TABLE.items() if s.control)
+SEEDED_STAGES = tuple(n for n, s in STAGE_TABLE.items() if s.seeded)
+"""Stages trained again for every seed of ``run.seeds``: everything trained in time, and the controls. The CNN, its
+folding and the steady-state fit are the main seed's, shared (docs/training.md)."""
+SIMULATED = tuple(n for n, s in STAGE_TABLE.items() if s.simulated)
+STAGE_TRAINING_KEYS = {n: s.training_keys for n, s in STAGE_TABLE.items()}
+
+
+def stage(name: str) -> Stage:
+    """The record of stage ``name``, or an error listing the stages."""
+    if name not in STAGE_TABLE:
+        raise ValueError(f"unknown stage '{name}'; stages are {ALL_STAGES}")
+    return STAGE_TABLE[name]
+
+
+def stage_sections(name: str) -> tuple[str, ...]:
+    """The configuration sections stage ``name`` reads."""
+    return STAGE_SECTIONS + (("simulation",) if stage(name).simulated else ())
 
 
 def extra_seeds(cfg: dict) -> list[int]:
@@ -55,7 +139,7 @@ def row_seeds(cfg: dict, dataset: str, depth: int) -> list[int | None]:
 
 def require_seeded(stage: str) -> None:
     """Refuse another seed's copy of a stage that is trained once (the CNN, its folding, the steady-state fit)."""
-    if stage not in SEEDED_STAGES:
+    if not STAGE_TABLE[stage].seeded:
         raise ValueError(f"stage '{stage}' is trained once, for the main seed; the stages trained per seed of "
                          f"run.seeds are {SEEDED_STAGES}")
 
@@ -63,28 +147,7 @@ def require_seeded(stage: str) -> None:
 def stage_seed_dir(stage: str, seed: int | None) -> int | None:
     """The seed folder a stage of seed ``seed``'s chain lives in: its own for the seeded stages, the main run's for
     the shared ones (the CNN, the folding, the steady-state fit)."""
-    return seed if stage in SEEDED_STAGES else None
-
-
-_SHARED = ("checkpoint_every", "eval_batch_size", "validation_evaluations")
-_IN_TIME = ("loss_ramp", "warmup_gradient", "eval_max_images")
-_PENALTY = ("spontaneous_weight", "penalty_reduce")
-STAGE_TRAINING_KEYS: dict[str, tuple[str, ...]] = {
-    "cnn": ("cnn", "lr_rounds") + _SHARED,
-    "fold": _SHARED,
-    "init_linear": ("init_linear", "steady_state_iterations", "steady_state_target", "contraction_weight",
-                    "contraction_iterations", "eval_max_images") + _SHARED,
-    "linear_rnn": ("linear_rnn",) + _IN_TIME + _SHARED,
-    "anneal": ("anneal", "anneal_hold") + _PENALTY + _IN_TIME + _SHARED,
-    "finetune": ("finetune",) + _PENALTY + _IN_TIME + _SHARED,
-    "direct": ("controls",) + _PENALTY + _IN_TIME + _SHARED,
-    "fcrnn": ("controls",) + _PENALTY + _IN_TIME + _SHARED,
-    "rcnn": ("finetune",) + _PENALTY + _IN_TIME + _SHARED,
-    "early_readout": ("finetune", "early_readout_steps") + _PENALTY + _IN_TIME + _SHARED,
-}
-"""The keys of the ``training`` section each stage reads: a change of any other key does not re-run it."""
-SIMULATED = ("init_linear", "linear_rnn", "anneal", "finetune", "direct", "fcrnn") + ANALYSIS_STAGES
-"""Stages that simulate in time (and read the ``simulation`` section); the CNN and the folding do not."""
+    return seed if STAGE_TABLE[stage].seeded else None
 
 
 def solution_row(cfg: dict) -> tuple[str, int]:
@@ -121,7 +184,7 @@ def stage_config(cfg: dict, stage: str, seed: int | None = None) -> dict:
            "data": {k: cfg["data"][k] for k in ("image_size", "augmentation", "validation")},
            "model": {k: v for k, v in cfg["model"].items() if k != "depths"},  # the depth is the job's own
            "training": {k: cfg["training"][k] for k in STAGE_TRAINING_KEYS[stage]}}
-    if stage in SIMULATED:
+    if STAGE_TABLE[stage].simulated:
         out["simulation"] = cfg["simulation"]
     if seed is not None:  # another seed's copy of a seeded stage (``run.seeds``)
         require_seeded(stage)

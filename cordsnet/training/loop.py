@@ -33,6 +33,7 @@ import torch.distributed as dist
 from torch import nn
 from tqdm import tqdm
 
+from cordsnet.data.loading import PreparedTensorDataset
 from cordsnet.io import load_tensors, save_tensors
 
 log = logging.getLogger("cordsnet")
@@ -58,7 +59,6 @@ class TensorData:
 
 
 def as_tensor_data(dataset) -> TensorData:
-    from cordsnet.data.loading import PreparedTensorDataset
 
     if isinstance(dataset, PreparedTensorDataset) and dataset.transform is None:
         return TensorData(dataset, len(dataset), (dataset.images, dataset.labels))

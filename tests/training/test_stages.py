@@ -6,15 +6,15 @@ import json
 import pytest
 import torch
 
-from cordsnet.analyses.table1 import COLUMNS, table1_metrics, table1_rows
 from cordsnet.config import ConfigError, validate_config, with_stage_defaults
 from cordsnet.io import load_tensors
 from cordsnet.layout import Layout
 from cordsnet.models.fcrnn import fcrnn_params, matched_hidden_size
 from cordsnet.training import STAGES, TrainingDivergedError, run_stage
-from cordsnet.training.graph import ALL_STAGES, PREVIOUS
+from cordsnet.training.graph import ALL_STAGES, PREVIOUS, STAGE_TABLE
 from cordsnet.training.losses import ramp_loss, ramp_weights
-from cordsnet.training.stages import STAGE_RUNNERS, anneal_slope
+from cordsnet.training.runners import anneal_slope
+from cordsnet.training.table1 import COLUMNS, table1_metrics, table1_rows
 from tests.conftest import copy_stages
 
 
@@ -62,17 +62,26 @@ def test_fcrnn_parameter_match_within_5_percent():
         assert abs(fcrnn_params(784, h, 10) - target) / target < 0.05
 
 
-def test_every_stage_of_the_graph_has_a_runner():
-    assert tuple(STAGE_RUNNERS) == ALL_STAGES
+def test_every_stage_of_the_table_has_a_runner_a_settings_block_and_a_predecessor():
+    """Each record's runner resolves to a function, its settings block exists in the schema's training section,
+    and its predecessor is an earlier stage (the table is in run order)."""
+    from cordsnet.config import schema
+
+    training = schema()["properties"]["training"]["properties"]
+    for i, (name, record) in enumerate(STAGE_TABLE.items()):
+        assert callable(record.runner_function()), name
+        assert record.settings is None or record.settings in training, name
+        assert set(record.training_keys) <= set(training), name
+        assert record.previous is None or record.previous in ALL_STAGES[:i], name
 
 
 def test_the_temporal_models_train_from_the_annealed_model_and_feed_the_analyses(tiny_pipeline, tiny_cfg, tmp_path):
     """rcnn (alpha = 1) and early_readout start from the annealed model and train as fine-tuning does; the temporal
     analyses and their tables run on them end to end."""
-    from cordsnet.analyses.noise import noise_report
-    from cordsnet.analyses.temporal import sequences_report, solutions_report
-    from cordsnet.analyses.temporal_tables import temporal_tables
-    from cordsnet.training.stages import load_trained
+    from cordsnet.temporal.analysis import sequences_report, solutions_report
+    from cordsnet.temporal.noise import noise_report
+    from cordsnet.temporal.tables import temporal_tables
+    from cordsnet.trained import load_trained
 
     cfg = tiny_cfg
     copy_stages(tiny_pipeline, cfg, ["cnn", "fold", "init_linear", "linear_rnn", "anneal", "finetune"])
@@ -98,7 +107,7 @@ def test_the_temporal_models_train_from_the_annealed_model_and_feed_the_analyses
 
 
 def test_an_analysis_without_its_model_names_the_checkpoint_and_the_fix(tiny_cfg):
-    from cordsnet.training.stages import load_trained
+    from cordsnet.trained import load_trained
 
     with pytest.raises(FileNotFoundError, match=r"rcnn/checkpoint.pt.*snakemake"):
         load_trained(tiny_cfg, "mnist", 2, "rcnn")
@@ -179,7 +188,7 @@ def test_min_steps_gives_a_small_set_enough_updates():
 
 
 def test_cuda_without_a_gpu_is_explained(monkeypatch):
-    from cordsnet.training.stages import device_for
+    from cordsnet.trained import device_for
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert device_for({"run": {"device": "auto"}}).type == "cpu"
@@ -253,7 +262,7 @@ def test_table1_metrics_nest_dataset_model_column():
 
 def test_steady_state_fit_is_written_into_the_weight_normalised_model_exactly():
     from cordsnet.models import CordsNet
-    from cordsnet.training.stages import SteadyStateMatcher
+    from cordsnet.training.steady_state import SteadyStateMatcher
 
     torch.manual_seed(0)
     model = CordsNet(depth=2, in_channels=1, num_classes=10, width=0.0625, stem="small", image_size=8)
@@ -270,7 +279,7 @@ def test_steady_state_fit_is_written_into_the_weight_normalised_model_exactly():
 
 
 def test_controls_read_their_own_settings_with_the_schema_defaults(tiny_pipeline):
-    from cordsnet.training.stages import stage_settings
+    from cordsnet.training.context import stage_settings
 
     controls = stage_settings(tiny_pipeline, "fcrnn")
     assert controls["lr"] == tiny_pipeline["training"]["controls"]["lr"]
@@ -340,16 +349,19 @@ def test_lr_decay_cosine_reaches_the_stage_and_anneal_decays_over_its_hold(tiny_
     """With ``lr_decay: cosine`` the rate stays full through annealing's slope ramp and falls to 0 over its ReLU
     hold; the steady-state fit, fine-tuning and the controls decay over the whole stage; ``none`` passes no
     schedule."""
-    import cordsnet.training.stages as stages
+    import cordsnet.training.in_time as in_time
+    import cordsnet.training.runners as runners
+    import cordsnet.training.steady_state as steady_state
 
     seen = {}
-    real = stages.train
+    real = in_time.train
 
     def spy(model, opt, data, loop, loss_fn, scheduler=None, **kw):
         seen[loop.desc.split()[2]] = (loop.steps, scheduler)
         return real(model, opt, data, loop, loss_fn, scheduler=scheduler, **kw)
 
-    monkeypatch.setattr(stages, "train", spy)
+    monkeypatch.setattr(in_time, "train", spy)
+    monkeypatch.setattr(steady_state, "train", spy)
     copy_stages(tiny_pipeline, tiny_cfg, ("cnn", "fold", "init_linear", "linear_rnn"))
     for stage in ("init_linear", "anneal", "finetune"):
         tiny_cfg["training"][stage]["lr_decay"] = "cosine"
@@ -357,7 +369,7 @@ def test_lr_decay_cosine_reaches_the_stage_and_anneal_decays_over_its_hold(tiny_
     for stage in ("init_linear", "anneal", "finetune", "fcrnn"):
         run_stage(stage, tiny_cfg, "mnist", 2)
     steps, f = seen["anneal"]
-    ramp = stages.anneal_ramp_steps(steps, tiny_cfg["training"]["anneal_hold"])
+    ramp = runners.anneal_ramp_steps(steps, tiny_cfg["training"]["anneal_hold"])
     assert 0 < ramp < steps and all(f(s) == 1.0 for s in range(ramp)) and f(steps) == pytest.approx(0.0)
     for stage in ("init_linear", "finetune", "fcrnn"):
         steps, f = seen[stage]

@@ -1,7 +1,7 @@
 # The loss-ramp / spontaneous-penalty ablation (Table S5; claim C11): the annealing stage re-run from the main seed's
 # linear RNN with one setting changed, for each setting of the two sweeps and each of ablation.seeds; every model's
 # solutions labelled (steady-state vs transient, mono-stable vs other) and counted per setting.
-# Library: cordsnet/ablation (settings, classifiers), cordsnet/analyses/ablation.py. Notebook: notebooks/ablation.ipynb.
+# Library: cordsnet/ablation (settings, classifiers), cordsnet/ablation/analysis.py. Notebook: notebooks/ablation.ipynb.
 # Config: the `ablation` section (and the annealing stage's `training` and `simulation` settings it starts from).
 from cordsnet.ablation.settings import ablation_row, run_config, settings as ablation_settings
 

@@ -1,11 +1,11 @@
 # The replication scorecard (claims C1-C11 of REFERENCE.md section 4): a verdict per claim, from the result files the
-# other concerns write (never a model). Library: cordsnet/analyses/claims.py. Notebook: notebooks/claims.ipynb.
+# other concerns write (never a model). Library: cordsnet/claims. Notebook: notebooks/claims.ipynb.
 # Config: the `claims` section (thresholds), run.seeds (stated).
 CLAIMS_TABLES = [str(L.table("claims", ext)) for ext in ("csv", "md", "json", "metrics.json", "provenance.json")]
 
 
 def claims_inputs(w):
-    """Every result file a claim reads (cordsnet.analyses.claims): Table 1, the noise and sequence reports of every
+    """Every result file a claim reads (cordsnet.claims.analysis): Table 1, the noise and sequence reports of every
     row, the dynamics, cognitive, multi-area, neural-prediction and ablation outputs."""
     rows = [(d, n) for d in CFG["data"]["datasets"] for n in CFG["model"]["depths"]]
     return ([str(L.table("table1"))]

@@ -2,7 +2,7 @@
 # kinds (fully connected, CordsNet, low-rank, sparse) trained on five tasks of the Yang et al. (2019) suite, compared
 # by the Procrustes distance of their trajectories; CordsNet networks on three MemoryPro variants and their attractors.
 # Library: cordsnet/tasks (trials), cordsnet/cognitive (networks, training, comparison, attractors),
-# cordsnet/analyses/cognitive.py (reports and commands). Notebook: notebooks/cognitive.ipynb.
+# cordsnet/cognitive/analysis.py (reports and commands). Notebook: notebooks/cognitive.ipynb.
 # Config: the `cognitive` section.
 
 COGNITIVE_NETWORKS = [f"N{n}" for n in CFG["cognitive"]["sizes"]] + ["attractors"]

@@ -1,5 +1,5 @@
 # Compute accounting (Fig 2, right): parameters and MACs per time step against common CNNs, at paper scale.
-# Library: cordsnet/analyses/compute.py. Notebook: notebooks/compute.ipynb. Config: the `compute` section.
+# Library: cordsnet/compute. Notebook: notebooks/compute.ipynb. Config: the `compute` section.
 
 
 rule compute:  # results only: `snakemake figures` draws them (DVC's figures stage owns <results>/figures)

@@ -1,6 +1,6 @@
 # Dynamical-systems toolkit (Fig 1B, Fig 4A, Fig S1): eigenvalues of the recurrent convolutions at paper scale by
 # Arnoldi and ARPACK, singular values vs kernel size, and the three dynamical regimes.
-# Library: cordsnet/analyses/dynamics.py (on cordsnet/dynamics). Notebook: notebooks/dynamics.ipynb.
+# Library: cordsnet/dynamics/analysis.py (on cordsnet/dynamics). Notebook: notebooks/dynamics.ipynb.
 # Config: the `dynamics` section.
 
 DYNAMICS_REPORTS = {"eigs": "dynamics-eigs", "singular_values": "dynamics-singular-values",

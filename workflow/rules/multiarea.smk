@@ -1,7 +1,7 @@
 # CordsNet as the visual front end of a multi-area RNN (Fig 5; claim C9): numerosity, category, oculomotor delayed
 # response and random-dot motion rendered as images, the frozen trained CordsNet run through every trial's frames, a
 # downstream RNN of areas trained per task on its activity.
-# Library: cordsnet/multiarea (stimuli, tasks, front end, network, targets), cordsnet/analyses/multiarea.py.
+# Library: cordsnet/multiarea (stimuli, tasks, front end, network, targets), cordsnet/multiarea/analysis.py.
 # Notebook: notebooks/multiarea.ipynb. Config: the `multiarea` section.
 from cordsnet.multiarea.settings import frontend_row
 

@@ -2,7 +2,7 @@
 # against time-invariant baselines (its own steady state, the CNN counterpart), with a paired bootstrap over images.
 # Offline (neural.data = surrogate) the recordings are a labelled SYNTHETIC SURROGATE generated from another trained
 # network (rule neural_surrogate); with neural.data = recordings they are the files of neural.sources.
-# Library: cordsnet/neural (assembly, features, bins, mapping, surrogate), cordsnet/analyses/neural.py.
+# Library: cordsnet/neural (assembly, features, bins, mapping, surrogate), cordsnet/neural/analysis.py.
 # Notebook: notebooks/neural.ipynb. Config: the `neural` section.
 from cordsnet.neural.settings import generator_depth, generator_stage, scored_row
 

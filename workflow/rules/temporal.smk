@@ -2,7 +2,7 @@
 # CordsNet, its CNN counterpart and the discrete-time RCNN (stage rcnn) of every dataset and depth; the early-readout
 # model (stage early_readout) of the solution row. Those two models are trained by the training rules (their
 # stages are in cordsnet/training/graph.py), so that every model lives in one tree.
-# Library: cordsnet/analyses/noise.py, temporal.py, temporal_tables.py. Notebook: notebooks/temporal.ipynb.
+# Library: cordsnet/temporal/noise.py, temporal.py, temporal_tables.py. Notebook: notebooks/temporal.ipynb.
 # Config: the `temporal` section (and training.early_readout_steps).
 
 TEMPORAL_ROWS = [(d, n) for d in CFG["data"]["datasets"] for n in CFG["model"]["depths"]]
@@ -14,7 +14,7 @@ TEMPORAL_RESULTS = (
 TEMPORAL_TABLES = [str(L.table(name, ext)) for name in ("noise_robustness", "noise_accuracy", "sequences",
                                                          "solutions") for ext in ("csv", "md", "provenance.json")]
 TEMPORAL_STAGES = {"noise": ("finetune", "cnn", "rcnn"), "sequences": ("finetune", "cnn", "rcnn")}
-"""analysis -> the trained models it reads (cordsnet.analyses.noise.NOISE_MODELS, temporal.SEQUENCE_MODELS)"""
+"""analysis -> the trained models it reads (cordsnet.temporal.noise.NOISE_MODELS, temporal.SEQUENCE_MODELS)"""
 
 
 def temporal_inputs(w):

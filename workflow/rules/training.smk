@@ -1,7 +1,7 @@
 # Staged training (REFERENCE.md section 2) for every dataset x depth of the configuration, the two controls, and
 # Table 1. Each stage reads its predecessor's checkpoint; an interrupted stage resumes from its train_state.pt
 # (not a declared output, so Snakemake keeps it when a job fails).
-# Library: cordsnet/training (stages), cordsnet/analyses/table1.py. Notebook: notebooks/training.ipynb.
+# Library: cordsnet/training (stages), cordsnet/training/table1.py. Notebook: notebooks/training.ipynb.
 # Config: the `data`, `model`, `simulation` and `training` sections.
 
 

@@ -1,0 +1,356 @@
+"""The replication scorecard: one verdict per claim C1-C11 of the paper (REFERENCE.md section 4), from result files.
+
+Reads only what the workflow's other steps wrote (Table 1 with its seeds, the noise, sequence, dynamics, cognitive,
+multi-area, neural-prediction and ablation outputs), never a model; a claim whose files do not exist is "not yet
+measured", never dropped. Verdicts: holds, fails, not resolved at this scale (a difference within its uncertainty),
+not yet measured, not testable offline (C10 on the synthetic surrogate). The rules, with their thresholds from the
+``claims`` config section, are written into every row and into docs/claims.md.
+
+Uncertainty of an accuracy difference: the larger of ``claims.resolution_se`` binomial standard errors of a
+difference on the row's test images and the standard deviation of the per-seed differences (rows with seeds).
+A claim over rows holds when it holds in every row, fails when it fails in any, and is otherwise not resolved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import math
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cordsnet.commands import command
+from cordsnet.io import write_json
+from cordsnet.layout import Layout
+from cordsnet.provenance import record
+from cordsnet.tables import write_table
+
+log = logging.getLogger("cordsnet")
+
+HOLDS, FAILS, UNRESOLVED = "holds", "fails", "not resolved at this scale"
+MISSING, OFFLINE = "not yet measured", "not testable offline"
+VERDICTS = (HOLDS, FAILS, UNRESOLVED, MISSING, OFFLINE)
+
+STATEMENTS = {
+    "C1": "the initialization method beats direct training at equal training time",
+    "C2": "fine-tuned CordsNet is comparable to its CNN counterpart",
+    "C3": "CordsNet beats a parameter-matched fully-connected RNN",
+    "C4": "CordsNet is more robust to input noise than the CNN (accuracy and activation error)",
+    "C5": "CordsNet keeps a correct, stable class output across stimulus sequences",
+    "C6": "Arnoldi eigenvalues match dense eigenvalues on small maps",
+    "C7": "stable, oscillatory and chaotic regimes exist",
+    "C8": "CordsNet solutions resemble fully-connected RNN solutions as closely as low-rank and sparse RNNs do",
+    "C9": "the multi-area model learns all four image-based tasks",
+    "C10": "model activity predicts V4/IT time courses better than a time-invariant baseline",
+    "C11": "the ablation trends of Table S5",
+}
+
+
+def better(diff: float, unc: float) -> str:
+    """A difference that should be positive: holds beyond its uncertainty, fails below minus it."""
+    return HOLDS if diff > unc else FAILS if diff < -unc else UNRESOLVED
+
+
+def within(gap: float, unc: float, threshold: float) -> str:
+    """A gap that should be at most ``threshold``: holds when it is even with its uncertainty, fails when it
+    exceeds it even without."""
+    return HOLDS if gap + unc <= threshold else FAILS if gap - unc > threshold else UNRESOLVED
+
+
+def combine(verdicts: list[str]) -> str:
+    """Over rows: holds in every row, fails in any, otherwise not resolved."""
+    if not verdicts:
+        return MISSING
+    if FAILS in verdicts:
+        return FAILS
+    return HOLDS if all(v == HOLDS for v in verdicts) else UNRESOLVED
+
+
+def diff_se(p1: float, p2: float, n: int) -> float:
+    """Binomial standard error of the difference of two accuracies (fractions) on ``n`` images each."""
+    return math.sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / max(n, 1))
+
+
+def _per_seed(row: dict[str, str], column: str) -> list[float]:
+    text = row.get(f"{column} per seed") or row.get(column) or ""
+    return [float(v) for v in str(text).split()]
+
+
+def _sd(values: list[float]) -> float:
+    if len(values) < 2:
+        return 0.0
+    m = sum(values) / len(values)
+    return math.sqrt(sum((v - m) ** 2 for v in values) / (len(values) - 1))
+
+
+def row_difference(row: dict[str, str], a: str, b: str, k_se: float) -> dict[str, Any]:
+    """Column a minus column b of a Table 1 row (points): mean, per seed, and its uncertainty."""
+    va, vb = _per_seed(row, a), _per_seed(row, b)
+    if len(vb) == 1 and len(va) > 1:
+        vb = vb * len(va)  # a shared model (the CNN) against every seed
+    if len(va) == 1 and len(vb) > 1:
+        va = va * len(vb)
+    diffs = [x - y for x, y in zip(va, vb, strict=True)]
+    mean = sum(diffs) / len(diffs)
+    n = int(float(row.get("test images") or 0)) or 1000
+    se = 100 * diff_se(sum(va) / len(va) / 100, sum(vb) / len(vb) / 100, n)
+    return {"row": f"{row['dataset']} {row['model']}", "difference": round(mean, 2), "per_seed": diffs,
+            "seeds": len(diffs), "uncertainty": round(max(k_se * se, _sd(diffs)), 2), "test_images": n}
+
+
+class Sources:
+    """The result files a scorecard reads, and the record of which it did."""
+
+    def __init__(self, layout: Layout):
+        self.L = layout
+        self.read: list[str] = []
+
+    def json(self, path: Path) -> dict[str, Any] | None:
+        if not path.is_file():
+            return None
+        self.read.append(str(path))
+        return json.loads(path.read_text())
+
+    def csv(self, path: Path) -> list[dict[str, str]] | None:
+        if not path.is_file():
+            return None
+        self.read.append(str(path))
+        with path.open(newline="") as f:
+            return list(csv.DictReader(f))
+
+
+Claim = Callable[[Sources, dict[str, Any]], dict[str, Any]]
+FT, CNN_COL = "CordsNet (fine-tuned)", "CNN"
+
+
+def _missing(files: list[Path]) -> dict[str, Any]:
+    return {"verdict": MISSING, "measured": "", "numbers": "", "files": [str(f) for f in files],
+            "note": "missing: " + ", ".join(str(f) for f in files if not f.is_file())}
+
+
+def from_report(concern: str, name: str):
+    """A claim computed from one JSON result file (``<results>/<concern>/<name>.json``): the decorated function gets
+    (that report, the config) and returns the row's verdict, measured quantity and numbers; a missing file makes the
+    claim "not yet measured"."""
+    def deco(fn: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]) -> Claim:
+        def claim(src: Sources, cfg: dict[str, Any]) -> dict[str, Any]:
+            f = src.L.analysis(concern, name)
+            r = src.json(f)
+            return _missing([f]) if r is None else {**fn(r, cfg), "files": [str(f)]}
+        claim.__doc__ = fn.__doc__
+        return claim
+    return deco
+
+
+def _table1_claim(src: Sources, cfg: dict[str, Any], other: str, kind: str) -> dict[str, Any]:
+    path = src.L.table("table1")
+    rows = src.csv(path)
+    if rows is None:
+        return _missing([path])
+    c, verdicts, parts = cfg["claims"], [], []
+    for row in rows:
+        if kind == "better":
+            d = row_difference(row, FT, other, c["resolution_se"])
+            v = better(d["difference"], d["uncertainty"])
+        else:  # comparable: the CNN's lead over fine-tuned CordsNet at most comparable_points
+            d = row_difference(row, other, FT, c["resolution_se"])
+            v = within(d["difference"], d["uncertainty"], c["comparable_points"])
+        verdicts.append(v)
+        parts.append(f"{d['row']}: {d['difference']:+.1f} ± {d['uncertainty']:.1f} ({d['seeds']} seed"
+                     f"{'s' if d['seeds'] > 1 else ''}, {d['test_images']} images) {v}")
+    measured = (f"fine-tuned CordsNet minus {other}, points" if kind == "better"
+                else f"{other} minus fine-tuned CordsNet, points; comparable within {c['comparable_points']:g}")
+    return {"verdict": combine(verdicts), "measured": measured, "numbers": "; ".join(parts), "files": [str(path)]}
+
+
+def claim_c1(src, cfg):
+    return _table1_claim(src, cfg, "CordsNet (direct training)", "better")
+
+
+def claim_c2(src, cfg):
+    return _table1_claim(src, cfg, CNN_COL, "comparable")
+
+
+def claim_c3(src, cfg):
+    return _table1_claim(src, cfg, "FC-RNN (matched parameters)", "better")
+
+
+def _rows(cfg):
+    return [(d, n) for d in cfg["data"]["datasets"] for n in cfg["model"]["depths"]]
+
+
+def per_row_report(kind: str, measured: Callable[[dict[str, Any]], str]):
+    """A claim over Table 1's rows, from each row's ``temporal/<kind>_<dataset>_R<depth>.json``: the decorated
+    function gets (that report, the ``claims`` section) and returns the row's verdict and numbers; the claim holds in
+    every row, fails in any (:func:`combine`); a missing file makes it "not yet measured"."""
+    def deco(fn: Callable[[dict[str, Any], dict[str, Any]], tuple[str, str]]) -> Claim:
+        def claim(src: Sources, cfg: dict[str, Any]) -> dict[str, Any]:
+            rows = _rows(cfg)
+            files = [src.L.analysis("temporal", f"{kind}_{d}_R{n}") for d, n in rows]
+            if not all(f.is_file() for f in files):
+                return _missing(files)
+            verdicts, parts = [], []
+            for (d, n), f in zip(rows, files, strict=True):
+                v, text = fn(src.json(f), cfg["claims"])
+                verdicts.append(v)
+                parts.append(f"{d} R{n}: {text} {v}")
+            return {"verdict": combine(verdicts), "files": [str(f) for f in files],
+                    "measured": measured(cfg["claims"]), "numbers": "; ".join(parts)}
+        claim.__doc__ = fn.__doc__
+        return claim
+    return deco
+
+
+@per_row_report("noise", lambda c: "accuracy under pixel noise (area under the curve, CordsNet minus CNN) and the "
+                                   "mean relative activation error (CordsNet below the CNN)")
+def claim_c4(r, c):
+    diff = r["c4"]["differences"]["cordsnet - cnn"]
+    unc = c["resolution_se"] * diff["se"]
+    acc = better(diff["difference"], unc)
+    err = {m: sum(sum(x) / len(x) for x in r["models"][m]["activation_error"]) / len(r["levels"])
+           for m in ("cordsnet", "cnn")}
+    v = acc if acc != HOLDS else (HOLDS if err["cordsnet"] < err["cnn"] else FAILS)
+    return v, (f"AUC {100 * diff['difference']:+.1f} ± {100 * unc:.1f} points, activation error "
+               f"{err['cordsnet']:.3f} vs {err['cnn']:.3f}")
+
+
+@per_row_report("sequences", lambda c: "accuracy on the later images of a sequence against the first (from the "
+                                       f"spontaneous state); kept within {c['comparable_points']:g} points")
+def claim_c5(r, c):
+    segs = [s for s in r["models"]["cordsnet"]["segments"] if s["shown"] != "blank"]
+    first, later = segs[0]["correct"], sum(s["correct"] for s in segs[1:]) / (len(segs) - 1)
+    drop = 100 * (first - later)
+    unc = c["resolution_se"] * 100 * diff_se(first, later, r["sequences"])
+    return within(drop, unc, c["comparable_points"]), (f"first image {100 * first:.1f}%, later images "
+                                                       f"{100 * later:.1f}% (drop {drop:+.1f} ± {unc:.1f})")
+
+
+@from_report("dynamics", "eigs")
+def claim_c6(r, cfg):
+    err = max(a["arnoldi_max_abs_error"] for a in r["small_map_agreement"])
+    big = max(a["max_abs_difference"] for a in r["areas"].values())
+    tol = cfg["claims"]["eig_tolerance"]
+    return {"verdict": HOLDS if err <= tol else FAILS,
+            "measured": f"largest distance of Arnoldi's to dense eigenvalues on small maps (at most {tol:g})",
+            "numbers": f"{err:.1e} over {len(r['small_map_agreement'])} maps; at 224 px (no dense reference) Arnoldi "
+                       f"vs ARPACK {big:.1e}"}
+
+
+@from_report("dynamics", "regimes")
+def claim_c7(r, cfg):
+    found = {name: v["regime"] for name, v in r["regimes"].items()}
+    ok = all(found.get(k) == k for k in ("stable", "oscillatory", "chaotic"))
+    return {"verdict": HOLDS if ok else FAILS,
+            "measured": "the regime found for each target (largest Lyapunov exponent, period)",
+            "numbers": "; ".join(f"{k}: {v} (Lyapunov {r['regimes'][k]['lyapunov']:.3f})" for k, v in found.items())}
+
+
+@from_report("cognitive", "comparison")
+def claim_c8(r, cfg):
+    verdicts, parts = [], []
+    for size, m in r["c8"].items():
+        diff = m["cordsnet"] - max(m["lowrank"], m["sparse"])
+        sd = m.get("cordsnet_sd") or 0.0
+        v = HOLDS if diff <= 0 else FAILS if diff > sd else UNRESOLVED
+        verdicts.append(v)
+        parts.append(f"N={size}: CordsNet {m['cordsnet']:.3f} ± {sd:.3f}, low-rank {m['lowrank']:.3f}, sparse "
+                     f"{m['sparse']:.3f} (floor {m['floor']:.3f}, ceiling {m['ceiling']:.3f}) {v}")
+    return {"verdict": combine(verdicts),
+            "measured": "Procrustes distance to the fully-connected RNN, mean over tasks and seeds: CordsNet at most "
+                        "the larger of low-rank and sparse (fails when above by more than CordsNet's SD over seeds)",
+            "numbers": "; ".join(parts) + f" ({len(r['seeds'])} seeds)"}
+
+
+def claim_c9(src, cfg):
+    f = src.L.table("multiarea")
+    rows = src.csv(f)
+    if rows is None:
+        return _missing([f])
+    learned = {r["task"]: r["learned"] == "yes" for r in rows}
+    return {"verdict": HOLDS if all(learned.values()) else FAILS, "files": [str(f)],
+            "measured": "every task learned by the table's criterion (every seed at or above it on easy trials, above "
+                        "chance at p < 0.001)",
+            "numbers": "; ".join(f"{r['task']}: {r['correct (%)']}% (chance {r['chance (%)']}%, {r['seeds']} seeds, "
+                                 f"{r['test trials']} trials) {'learned' if learned[r['task']] else 'NOT learned'}"
+                                 for r in rows)}
+
+
+@from_report("neural", "prediction")
+def claim_c10(r, cfg):
+    c10 = r["c10"]
+    parts = [f"{region} vs {b}: {100 * v['difference']:+.1f} points of ceiled r, p = {v['p_value']:.3f}"
+             for region, per in c10["per_region"].items() for b, v in per.items()]
+    return {"verdict": c10["verdict"],
+            "measured": "ceiled time-resolved predictivity minus each time-invariant baseline (paired bootstrap)",
+            "numbers": f"data: {c10['data']}; " + "; ".join(parts)}
+
+
+@from_report("ablation", "solutions")
+def claim_c11(r, cfg):
+    c = r["c11"]
+    parts = []
+    if "ramp" in c:
+        parts.append(f"steady-state share at the flattest ramp ({c['ramp']['flattest']}) "
+                     f"{c['ramp']['steady_flattest']:.2f} vs steepest ({c['ramp']['steepest']}) "
+                     f"{c['ramp']['steady_steepest']:.2f}")
+    if "penalty" in c:
+        parts.append(f"mono-stable share at the largest penalty ({c['penalty']['largest']}) "
+                     f"{c['penalty']['mono_largest']:.2f} vs smallest ({c['penalty']['smallest']}) "
+                     f"{c['penalty']['mono_smallest']:.2f}")
+    return {"verdict": c["verdict"], "measured": c["rule"],
+            "numbers": "; ".join(parts) + f" ({len(r['seeds'])} models per setting, R{r['depth']} on {r['dataset']})"}
+
+
+CLAIMS: dict[str, Claim] = {"C1": claim_c1, "C2": claim_c2, "C3": claim_c3, "C4": claim_c4, "C5": claim_c5,
+                            "C6": claim_c6, "C7": claim_c7, "C8": claim_c8, "C9": claim_c9, "C10": claim_c10,
+                            "C11": claim_c11}
+
+
+def scorecard(cfg: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """(one row per claim, the files read)."""
+    src = Sources(Layout.from_config(cfg))
+    rows = []
+    for cid, fn in CLAIMS.items():
+        r = fn(src, cfg)
+        rows.append({"claim": cid, "statement": STATEMENTS[cid], "verdict": r["verdict"],
+                     "measured": r["measured"], "numbers": r["numbers"], "files": " ".join(r["files"]),
+                     **({"note": r["note"]} if "note" in r else {})})
+    return rows, src.read
+
+
+def verdict_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
+    counts = Counter(r["verdict"] for r in rows)
+    return {v: counts.get(v, 0) for v in VERDICTS}
+
+
+def _add_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, help="CSV path; .md, .json, .metrics.json and .provenance.json beside it")
+
+
+@command("claims", "the replication scorecard: a verdict for each claim C1-C11 from the result files (missing "
+         "files: 'not yet measured')", _add_args, concern="claims")
+def _cli(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
+
+    rows, read = scorecard(cfg)
+    counts = verdict_counts(rows)
+    seeds = cfg["run"].get("seeds", [cfg["run"]["seed"]])
+    prov = record({"claims": cfg["claims"]}, seed=cfg["run"]["seed"], scale=cfg["run"]["scale"],
+                  extra={"inputs": read, "seeds": seeds})
+    c = cfg["claims"]
+    out = Path(args.out)
+    for r in rows:
+        r.setdefault("note", "")
+    write_table(rows, out, prov, "Replication scorecard: the paper's claims C1-C11 on this run",
+                f"Scale: {cfg['run']['scale']} (seeds {' '.join(map(str, seeds))}). Verdicts from the result files "
+                f"listed per row: differences are resolved beyond {c['resolution_se']:g} binomial standard errors or "
+                f"the SD over seeds, whichever is larger; 'comparable' is within {c['comparable_points']:g} points; "
+                "a claim over rows holds in every row, fails in any. Synthetic data is named in the row. "
+                f"Counts: {', '.join(f'{v} {k}' for k, v in counts.items() if v)}.")
+    write_json(out.with_suffix(".json"), {"claims": rows, "counts": counts, "provenance": prov})
+    write_json(out.with_suffix(".metrics.json"), {"verdicts": counts})
+    log.info("scorecard: %s", counts)
+    return 0
