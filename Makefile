@@ -8,7 +8,6 @@ export CORDSNET_VENV := $(VENV)
 # keeps heavy jobs from sharing cores (every job's torch threads equal its `threads:`).
 export GOMP_SPINCOUNT ?= 10000
 CONFIG ?= config/config.yaml
-SCALE ?= default
 CORES ?= all
 PYTEST_ARGS ?=
 
@@ -25,8 +24,8 @@ reproduce: env  ## run the whole reproduction at CONFIG (default: the embedded s
 	$(VENV)/bin/snakemake --cores $(CORES) --configfile "$(CONFIG)" || exit $$?; \
 	$(VENV)/bin/python -m cordsnet.cli workflow-summary --config "$(CONFIG)" --wall-seconds $$(( $$(date +%s) - start ))
 
-restore: env  ## dvc pull the results of SCALE (default; CONFIG must match), then mark them up to date for Snakemake
-	$(VENV)/bin/dvc pull --with-deps "figures@$(SCALE)"
+restore: env  ## dvc pull the results of the scales dvc.yaml lists (CONFIG's among them), then mark them up to date for Snakemake
+	$(VENV)/bin/dvc pull
 	$(VENV)/bin/snakemake --touch --cores 1 --configfile "$(CONFIG)"
 
 test: env  ## run the test suite (what CI runs)

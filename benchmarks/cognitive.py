@@ -58,7 +58,7 @@ def main() -> None:
     cfg = load_config(args.config)
     c = cfg["cognitive"]
     size, seeds = c["sizes"][0], cg.seeds(cfg)
-    ts, dyn = cg.task_set(c, c["tasks"]), cg.dynamics(c)
+    ts, dyn = cg.task_set(c, c["tasks"]), cg.integration(c)
     modules = list(cg.suite_networks(cfg, size))
     every = list(range(len(seeds)))
     layouts = {

@@ -19,10 +19,11 @@ import torch
 from torch import nn
 
 from cordsnet.data.loading import load_split
+from cordsnet.device import device_for
 from cordsnet.io import load_tensors
 from cordsnet.layout import Layout
 from cordsnet.models import CordsNet
-from cordsnet.models.build import build_cnn, build_cordsnet, device_for, image_size
+from cordsnet.models.build import build_cnn, build_cordsnet, image_size
 from cordsnet.provenance import record
 from cordsnet.training.evaluate import (
     evaluation_indices,

@@ -1,16 +1,13 @@
-"""Each concern of the paper has its homes (rule file, analysis module, notebook, schema section, captions), and
-dvc.yaml declares for it the parameters and code that the Snakemake rules read (one source: cordsnet.concerns)."""
+"""Each concern of the paper has its homes (rule file, analysis module, notebook, schema section, captions), and the
+concern table drives the CLI (dvc.yaml: tests/test_dvc_yaml.py)."""
 
 import json
 
 import pytest
-import yaml
 
 from cordsnet.concerns import CONCERNS
 from cordsnet.config import schema
 from tests.conftest import REPO
-
-DVC = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
 
 
 @pytest.mark.parametrize("name", sorted(CONCERNS))
@@ -30,24 +27,6 @@ def test_every_concern_has_its_homes(name):
         for figure in concern.figures:
             assert f'L.figure("{figure}")' in source, f"notebook {concern.notebook} does not draw {figure}"
             assert (REPO / "workflow" / "report" / f"{figure}.rst").is_file(), f"no report caption for {figure}"
-
-
-@pytest.mark.parametrize("name", sorted(CONCERNS))
-def test_dvc_stage_declares_the_concerns_params_and_code(name):
-    """After a change to a parameter or file the rules read, `dvc status` must say the stage changed."""
-    concern = CONCERNS[name]
-    stage = DVC[name]["do"]
-    params = [p for entry in stage.get("params", []) for values in entry.values() for p in values]
-    assert sorted(params) == sorted(concern.params), f"dvc.yaml {name} params {params} vs {concern.params}"
-    deps = stage["deps"]
-    for path in concern.code:
-        assert any(path == d or path.startswith(d.rstrip("/") + "/") for d in deps), f"{name}: {path} not in deps"
-    assert f"workflow/rules/{name}.smk" in deps
-
-
-def test_the_figures_stage_depends_on_every_notebook_and_result():
-    deps = DVC["figures"]["do"]["deps"]
-    assert "notebooks" in deps and "cordsnet/figures.py" in deps and "cordsnet/layout.py" in deps
 
 
 def test_the_cli_registers_the_commands_of_every_concern_it_lists():

@@ -1,29 +1,61 @@
-"""dvc.yaml names, per scale, the config file and the paths that file sets; DVC parses every stage."""
+"""dvc.yaml is what the concern table generates (cordsnet.dvcfile), names each scale's own config file and paths,
+declares every module a concern's jobs import, and DVC parses every stage."""
 
 import subprocess
 import sys
 from pathlib import Path
 
+import grimp
+import pytest
 import yaml
 
+from cordsnet.concerns import CONCERNS, FOUNDATION
 from cordsnet.config import load_config
+from cordsnet.dvcfile import SCALE_CONFIGS, render
 from tests.conftest import REPO
 
 
-def test_dvc_scales_agree_with_their_config_files():
-    scales = yaml.safe_load((REPO / "dvc.yaml").read_text())["vars"][0]["scales"]
-    assert set(scales) == {"default", "smoke"}
-    for name, entry in scales.items():
-        cfg = load_config(REPO / entry["config"])
-        assert cfg["paths"]["data"] == entry["data"], f"dvc.yaml scale {name}: data path differs from {entry['config']}"
-        assert cfg["paths"]["results"] == entry["results"], f"dvc.yaml scale {name}: results path differs"
-        assert cfg["run"]["scale"] == name
+def test_the_committed_dvc_yaml_is_what_the_concern_table_generates():
+    """Edit cordsnet/concerns.py, then `python -m cordsnet.dvcfile > dvc.yaml`: the two never disagree."""
+    assert (REPO / "dvc.yaml").read_text() == render(["default"]), "run `python -m cordsnet.dvcfile > dvc.yaml`"
 
 
-def test_dvc_lists_every_stage_for_every_scale():
+@pytest.mark.parametrize("scale", sorted(SCALE_CONFIGS))
+def test_each_scale_names_its_own_config_file_and_paths(scale):
+    entry = yaml.safe_load(render([scale]))["vars"][0]["scales"][scale]
+    cfg = load_config(REPO / entry["config"])
+    assert cfg["run"]["scale"] == scale
+    assert (cfg["paths"]["data"], cfg["paths"]["results"]) == (entry["data"], entry["results"])
+
+
+def _module_path(graph, module: str) -> str:
+    parts = module.split(".")
+    package = REPO.joinpath(*parts)
+    return str(Path(*parts) / "__init__.py") if package.is_dir() else str(Path(*parts)) + ".py"
+
+
+@pytest.fixture(scope="module")
+def import_graph():
+    return grimp.build_graph("cordsnet")
+
+
+@pytest.mark.parametrize("name", sorted(CONCERNS))
+def test_a_concerns_declared_code_covers_every_module_its_jobs_import(name, import_graph):
+    """Edit any module a concern's commands import (directly or not) and `dvc status` must call its stage changed:
+    every module of the import closure lies under a path of ``code`` or of the foundation."""
+    concern = CONCERNS[name]
+    closure = set()
+    for module in concern.modules:
+        closure |= {module} | import_graph.find_upstream_modules(module)
+    declared = FOUNDATION + concern.code
+    missing = sorted(p for p in (_module_path(import_graph, m) for m in closure)
+                     if not any(p == d or p.startswith(d.rstrip("/") + "/") for d in declared))
+    assert not missing, f"concern {name}: its jobs import {missing}, not in Concern.code (cordsnet/concerns.py)"
+
+
+def test_dvc_lists_every_stage():
     dvc = Path(sys.executable).parent / "dvc"
     res = subprocess.run([str(dvc), "stage", "list"], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
-    for stage in ("data", "compute", "training", "dynamics", "figures"):
-        for scale in ("default", "smoke"):
-            assert f"{stage}@{scale}" in res.stdout
+    for stage in [*CONCERNS, "figures"]:
+        assert f"{stage}@default" in res.stdout

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from sklearn.decomposition import PCA
 
-from cordsnet.cognitive.networks import Dynamics, TaskRNN
+from cordsnet.cognitive.networks import Integration, TaskRNN
 
 
 @dataclass
@@ -32,7 +32,7 @@ class FixedPoints:
     """(K,) q at the end points"""
 
 
-def fixed_points(network: TaskRNN, drive: np.ndarray, init: np.ndarray, dynamics: Dynamics, steps: int = 2000,
+def fixed_points(network: TaskRNN, drive: np.ndarray, init: np.ndarray, integration: Integration, steps: int = 2000,
                  lr: float = 1e-2) -> FixedPoints:
     """Minimise q from every row of ``init`` (K, N) for network 0 of ``network`` under the constant input
     ``drive`` (n_in,) (the delay period's inputs: fixation and rule)."""
@@ -44,7 +44,7 @@ def fixed_points(network: TaskRNN, drive: np.ndarray, init: np.ndarray, dynamics
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
 
     def speed(x: torch.Tensor) -> torch.Tensor:
-        return 0.5 * ((dynamics.f(x @ w.T + const) - x) ** 2).sum(1)
+        return 0.5 * ((integration.f(x @ w.T + const) - x) ** 2).sum(1)
 
     for _ in range(steps):
         opt.zero_grad()

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from cordsnet.cognitive.networks import Dynamics, TaskRNN, simulate
+from cordsnet.cognitive.networks import Integration, TaskRNN, simulate
 from cordsnet.io import load_tensors, save_tensors
 from cordsnet.tasks import TaskSet, Trials, performance
 
@@ -48,10 +48,10 @@ def masked_loss(outputs: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor
 
 
 def losses(networks: list[TaskRNN], inputs: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor,
-           dynamics: Dynamics, noise_seed: int, rate_penalty: float) -> torch.Tensor:
+           integration: Integration, noise_seed: int, rate_penalty: float) -> torch.Tensor:
     """(M,) training loss of every network on one batch: its cost-masked squared error plus ``rate_penalty`` x its
     mean squared rate (Yang et al.'s ``l2_h``)."""
-    rates, outputs = simulate(networks, inputs, dynamics, noise_seed=noise_seed)
+    rates, outputs = simulate(networks, inputs, integration, noise_seed=noise_seed)
     return masked_loss(outputs, targets, mask) + rate_penalty * (rates**2).mean((1, 2, 3))
 
 
@@ -68,7 +68,7 @@ class Evaluation:
     trials: int
 
 
-def evaluate(networks: list[TaskRNN], taskset: TaskSet, slot_tasks: list[list[str]], dynamics: Dynamics,
+def evaluate(networks: list[TaskRNN], taskset: TaskSet, slot_tasks: list[list[str]], integration: Integration,
              trials: int, seed: int, tolerance: float = 0.2 * np.pi, device: str | torch.device = "cpu",
              ) -> Evaluation:
     """Performance on fresh trials (with the training noise): slot ``s`` is scored on the tasks ``slot_tasks[s]``;
@@ -81,7 +81,7 @@ def evaluate(networks: list[TaskRNN], taskset: TaskSet, slot_tasks: list[list[st
             rng = np.random.default_rng([seed, j])
             batch = taskset.generate(task, rng, trials)
             inputs = torch.from_numpy(np.repeat(batch.inputs[None], slots, 0)).to(device)
-            out = simulate(networks, inputs, dynamics, noise_seed=step_seed(seed, 10_000 + j))[1].cpu()
+            out = simulate(networks, inputs, integration, noise_seed=step_seed(seed, 10_000 + j))[1].cpu()
             ok = np.stack([performance(o, batch, taskset.layout, tolerance,
                                        int(taskset.timing.steps(taskset.timing.grace_ms))) for o in out.numpy()]
                           ).mean(1)
@@ -90,7 +90,7 @@ def evaluate(networks: list[TaskRNN], taskset: TaskSet, slot_tasks: list[list[st
     return Evaluation(tasks, correct, trials)
 
 
-def train(networks: nn.ModuleList, batch_fn: BatchFn, dynamics: Dynamics, steps: int, lr: float, noise_seed: int,
+def train(networks: nn.ModuleList, batch_fn: BatchFn, integration: Integration, steps: int, lr: float, noise_seed: int,
           state_path: str | os.PathLike[str], checkpoint_every: int = 100, rate_penalty: float = 0.0,
           monitor: Callable[[int], dict] | None = None, monitor_every: int = 0,
           device: str | torch.device = "cpu") -> list[dict]:
@@ -122,7 +122,7 @@ def train(networks: nn.ModuleList, batch_fn: BatchFn, dynamics: Dynamics, steps:
         if monitor is not None and monitor_every and step % monitor_every == 0:
             history.append({"step": step, "monitor": monitor(step)})
         inputs, targets, mask = (x.to(device) for x in stack(batch_fn(step)))
-        loss = losses(list(networks), inputs, targets, mask, dynamics, step_seed(noise_seed, step), rate_penalty)
+        loss = losses(list(networks), inputs, targets, mask, integration, step_seed(noise_seed, step), rate_penalty)
         if not torch.isfinite(loss).all():
             raise FloatingPointError(f"non-finite loss at step {step}; the last good state is {state_path}")
         optimizer.zero_grad(set_to_none=True)

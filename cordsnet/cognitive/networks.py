@@ -137,9 +137,9 @@ def recurrence(drive: torch.Tensor, w_t: torch.Tensor, alpha: float, activation:
 
 
 @dataclass(frozen=True)
-class Dynamics:
-    """The shared dynamics: Euler step ``alpha``, nonlinearity and noise (in units of the suite: the injected noise
-    is ``sigma sqrt(2 / alpha)`` per step, so its effect does not depend on dt)."""
+class Integration:
+    """How the networks are integrated in time: Euler step ``alpha``, nonlinearity and noise (in units of the
+    suite: the injected noise is ``sigma sqrt(2 / alpha)`` per step, so its effect does not depend on dt)."""
 
     alpha: float = 0.2
     activation: str = "relu"
@@ -150,7 +150,7 @@ class Dynamics:
         return _activation(x, self.activation)
 
 
-def simulate(networks: list[TaskRNN], inputs: torch.Tensor, dynamics: Dynamics, noise_seed: int | None = None,
+def simulate(networks: list[TaskRNN], inputs: torch.Tensor, integration: Integration, noise_seed: int | None = None,
              ) -> tuple[torch.Tensor, torch.Tensor]:
     """Run every network of ``networks`` (all of one size) from rest on its slot's inputs.
 
@@ -163,18 +163,18 @@ def simulate(networks: list[TaskRNN], inputs: torch.Tensor, dynamics: Dynamics, 
     for net in networks:
         if net.n_models != slots:
             raise ValueError(f"{net.kind} holds {net.n_models} networks but the inputs have {slots} slots")
-    scale = math.sqrt(2 / dynamics.alpha)
+    scale = math.sqrt(2 / integration.alpha)
     gen = None if noise_seed is None else torch.Generator(device=inputs.device).manual_seed(noise_seed)
-    if gen is not None and dynamics.sigma_in > 0:
-        inputs = inputs + dynamics.sigma_in * scale * torch.randn(inputs.shape, generator=gen, device=inputs.device)
+    if gen is not None and integration.sigma_in > 0:
+        inputs = inputs + integration.sigma_in * scale * torch.randn(inputs.shape, generator=gen, device=inputs.device)
     drive = torch.cat([torch.einsum("stbi,sin->stbn", inputs, net.w_in) for net in networks])
-    if gen is not None and dynamics.sigma_rec > 0:  # one draw per slot, the same for every kind (and cheaper)
-        noise = dynamics.sigma_rec * scale * torch.randn((slots, *drive.shape[1:]), generator=gen,
+    if gen is not None and integration.sigma_rec > 0:  # one draw per slot, the same for every kind (and cheaper)
+        noise = integration.sigma_rec * scale * torch.randn((slots, *drive.shape[1:]), generator=gen,
                                                          device=inputs.device)
         drive = drive + noise.repeat(len(networks), 1, 1, 1)
     drive = drive + torch.cat([net.bias for net in networks])[:, None, None, :]
     w_t = torch.cat([net.weight() for net in networks]).transpose(1, 2)
-    rates_t = recurrence(drive, w_t, dynamics.alpha, dynamics.activation)
+    rates_t = recurrence(drive, w_t, integration.alpha, integration.activation)
     w_out = torch.cat([net.w_out for net in networks])
     b_out = torch.cat([net.b_out for net in networks])
     outputs = torch.sigmoid(torch.einsum("mtbn,mno->mtbo", rates_t, w_out) + b_out[:, None, None, :])

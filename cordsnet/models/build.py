@@ -5,29 +5,18 @@ One place, so that every stage and every analysis builds the same network for a 
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import torch
 
 from cordsnet.data.registry import dataset_info
+from cordsnet.device import device_for
 from cordsnet.models.cnn import CordsNetCNN
 from cordsnet.models.cordsnet import CordsNet
 
 
 def image_size(cfg: dict[str, Any], dataset: str) -> int:
     return cfg["data"]["image_size"] or dataset_info(dataset).native_size
-
-
-def device_for(cfg: dict[str, Any]) -> torch.device:
-    """``run.device`` resolved: 'auto' takes a GPU when there is one; under torchrun each rank takes its own GPU."""
-    want = cfg["run"]["device"]
-    if want == "cpu" or (want == "auto" and not torch.cuda.is_available()):
-        return torch.device("cpu")
-    if not torch.cuda.is_available():
-        raise RuntimeError("run.device is 'cuda' but torch sees no GPU (torch.cuda.is_available() is False): "
-                           "run on a GPU node, or set run.device to 'auto' or 'cpu'")
-    return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
 
 
 def build_cordsnet(cfg: dict[str, Any], dataset: str, depth: int, **overrides) -> CordsNet:

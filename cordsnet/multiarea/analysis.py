@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from cordsnet.cognitive.fit import train
-from cordsnet.cognitive.networks import Dynamics, simulate
+from cordsnet.cognitive.networks import Integration, simulate
 from cordsnet.commands import command
 from cordsnet.data.registry import dataset_info
 from cordsnet.data.transforms import denormalise
@@ -101,8 +101,8 @@ def seeds(cfg: dict[str, Any]) -> list[int]:
     return [cfg["run"]["seed"] + i for i in range(cfg["multiarea"]["seeds"])]
 
 
-def dynamics(m: dict[str, Any]) -> Dynamics:
-    return Dynamics(alpha=m["dt_ms"] / m["tau_ms"], activation="relu", sigma_in=m["sigma_in"],
+def integration(m: dict[str, Any]) -> Integration:
+    return Integration(alpha=m["dt_ms"] / m["tau_ms"], activation="relu", sigma_in=m["sigma_in"],
                     sigma_rec=m["sigma_rec"])
 
 
@@ -145,7 +145,7 @@ def train_task(cfg: dict[str, Any], task: str) -> tuple[dict[str, Any], Report]:
              frontend_seconds, len(run_seeds))
     net = MultiAreaRNN(run_seeds, train_x.shape[2] + 1, m["sizes"], 1 + bank.n_choices, m["feedback"], m["gain"])
     networks = nn.ModuleList([net])
-    dyn = dynamics(m)
+    dyn = integration(m)
 
     def batch_fn(step: int):
         return [batch(bank, train_x, np.random.default_rng([s, step]).choice(bank.trials, m["batch_size"]),

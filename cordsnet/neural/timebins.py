@@ -10,6 +10,9 @@ bins before the response's latency see what the network does before the image.
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
 
 
@@ -41,3 +44,20 @@ def bin_average(activity: np.ndarray, dt: float, bin_start: np.ndarray, bin_end:
                            "pre-onset steps")
         out.append(activity[inside].mean(0))
     return np.stack(out)
+
+
+def protocol(window: tuple[float, float], latencies: list[float], dt: float, presentation_ms: float,
+             first_bin: float) -> tuple[int, int, int]:
+    """(pre-onset steps, image-on steps, blank steps) that cover every bin of ``window`` at every latency."""
+    steps = math.ceil((window[1] - min(latencies)) / dt) + 1
+    pre = max(0, math.ceil((max(latencies) - first_bin) / dt)) + 1
+    on = min(steps, max(1, round(presentation_ms / dt)))
+    return pre, on, steps - on
+
+
+def surrogate_bins(n: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The surrogate's bins: ``surrogate.bin_ms`` wide, tiling ``window_ms``."""
+    lo, hi = n["window_ms"]
+    width = n["surrogate"]["bin_ms"]
+    start = np.arange(lo, hi - width + 1e-9, width)
+    return start, start + width

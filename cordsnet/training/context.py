@@ -18,9 +18,9 @@ import torch
 
 from cordsnet.config import with_stage_defaults
 from cordsnet.data.loading import load_split, read_manifest
+from cordsnet.device import device_for
 from cordsnet.io import load_tensors, save_tensors
 from cordsnet.layout import Layout
-from cordsnet.models.build import device_for
 from cordsnet.provenance import record
 from cordsnet.training.graph import (
     CONTROLS,

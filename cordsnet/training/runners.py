@@ -25,8 +25,9 @@ from torch import nn
 from cordsnet.commands import command
 from cordsnet.config import require_sections
 from cordsnet.data.registry import dataset_info
+from cordsnet.device import device_for
 from cordsnet.io import write_json
-from cordsnet.models.build import build_cnn, build_cordsnet, device_for, image_size
+from cordsnet.models.build import build_cnn, build_cordsnet, image_size
 from cordsnet.models.fcrnn import FCRNN, fcrnn_params, matched_hidden_size
 from cordsnet.training.context import StageContext, optimizer, selection_metrics
 from cordsnet.training.evaluate import evaluate_cnn

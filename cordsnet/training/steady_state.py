@@ -17,10 +17,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from cordsnet.device import device_for
 from cordsnet.engine import simulate
 from cordsnet.io import load_tensors, save_tensors
 from cordsnet.models import CordsNet
-from cordsnet.models.build import build_cnn, build_cordsnet, device_for
+from cordsnet.models.build import build_cnn, build_cordsnet
 from cordsnet.training.context import StageContext, optimizer
 from cordsnet.training.evaluate import evaluate_recurrent, validation_accuracy
 from cordsnet.training.fold import FoldedCNN, set_weight, transfer_to_cordsnet

@@ -14,7 +14,7 @@ from cordsnet.cognitive.attractors import (
     shape_measures,
 )
 from cordsnet.cognitive.matching import match_parameters
-from cordsnet.cognitive.networks import Dynamics, TaskRNN
+from cordsnet.cognitive.networks import Integration, TaskRNN
 
 
 def test_fixed_point_of_a_network_in_its_linear_range_is_the_analytic_one():
@@ -27,7 +27,7 @@ def test_fixed_point_of_a_network_in_its_linear_range_is_the_analytic_one():
     c = drive @ net.w_in[0].detach().double().numpy() + net.bias[0].detach().double().numpy()
     exact = np.linalg.solve(np.eye(8) - w, c)
     assert (exact > 0).all()
-    fp = fixed_points(net, drive, np.zeros((3, 8)) + np.arange(3)[:, None], Dynamics(), steps=3000, lr=0.05)
+    fp = fixed_points(net, drive, np.zeros((3, 8)) + np.arange(3)[:, None], Integration(), steps=3000, lr=0.05)
     assert np.abs(fp.states - exact).max() < 1e-3 and fp.speed.max() < 1e-6
 
 

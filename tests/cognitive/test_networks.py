@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from cordsnet.cognitive.matching import KINDS, MatchingError, cube_side, match_parameters
-from cordsnet.cognitive.networks import Dynamics, TaskRNN, simulate
+from cordsnet.cognitive.networks import Integration, TaskRNN, simulate
 
 
 def test_matching_follows_cordsnet_and_rounds_ties_up():
@@ -62,7 +62,7 @@ def test_low_rank_and_sparse_matrices_have_their_structure():
 def test_simulate_is_the_euler_equation_and_stacking_changes_nothing():
     m = match_parameters(27, 3)
     nets = [TaskRNN(k, m, [0, 1], n_in=4, n_out=3) for k in ("fc", "sparse")]
-    dyn = Dynamics(alpha=0.2, sigma_in=0.0, sigma_rec=0.0)
+    dyn = Integration(alpha=0.2, sigma_in=0.0, sigma_rec=0.0)
     x = torch.rand(2, 12, 5, 4)
     rates, out = simulate(nets, x, dyn)
     # reference: network "sparse" of seed 1 alone, step by step
@@ -80,8 +80,8 @@ def test_noise_is_seeded_and_shared_by_kinds():
     m = match_parameters(8, 1)
     nets = [TaskRNN(k, m, [0], n_in=2, n_out=2) for k in ("fc", "fc")]
     x = torch.zeros(1, 6, 3, 2)
-    a, _ = simulate(nets, x, Dynamics(), noise_seed=5)
-    b, _ = simulate(nets, x, Dynamics(), noise_seed=5)
-    c, _ = simulate(nets, x, Dynamics(), noise_seed=6)
+    a, _ = simulate(nets, x, Integration(), noise_seed=5)
+    b, _ = simulate(nets, x, Integration(), noise_seed=5)
+    c, _ = simulate(nets, x, Integration(), noise_seed=6)
     assert torch.equal(a, b) and not torch.equal(a, c)
     torch.testing.assert_close(a[0], a[1])  # two identical networks, one noise realisation

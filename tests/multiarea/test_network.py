@@ -2,7 +2,7 @@
 
 import torch
 
-from cordsnet.cognitive.networks import Dynamics, simulate
+from cordsnet.cognitive.networks import Integration, simulate
 from cordsnet.multiarea.network import MultiAreaRNN, area_masks
 
 
@@ -23,7 +23,7 @@ def test_the_network_runs_in_the_shared_simulation_and_input_reaches_only_the_fi
     assert net.weight().shape == (2, 10, 10) and net.n_models == 2
     inputs = torch.zeros(2, 1, 3, 5)
     inputs[:, 0, :, 0] = 1.0
-    rates, outputs = simulate([net], inputs, Dynamics(alpha=1.0))
+    rates, outputs = simulate([net], inputs, Integration(alpha=1.0))
     # one step from rest: only the first area has any drive, and the readout reads only the last (still silent)
     assert rates[:, 0, :, 6:].abs().max() == 0 and rates[:, 0, :, :6].abs().max() > 0
     assert torch.allclose(outputs[:, 0], torch.sigmoid(net.b_out)[:, None, :].expand(-1, 3, -1))

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from cordsnet.config import ConfigError, load_config
-from cordsnet.neural.analysis import c10_summary, protocol, restrict, select_stimuli, sources, window_bins
+from cordsnet.neural.analysis import c10_summary
 from cordsnet.neural.assembly import AssemblyError, Recordings
 from cordsnet.neural.mapping import ceiled_score, paired_bootstrap, pearson, predictions_over_time
-from cordsnet.neural.timebins import bin_average, step_times
+from cordsnet.neural.recordings import restrict, select_stimuli, sources, window_bins
+from cordsnet.neural.timebins import bin_average, protocol, step_times
 from tests.conftest import REPO
 
 

@@ -40,8 +40,8 @@ rule ablation_train:
         f"{BENCH}/ablation/{{setting}}_seed{{seed}}.tsv"
     threads: THREADS
     resources:
-        mem_mb=lambda w: 4000 if CFG["run"]["scale"] != "paper" else 32000,
-        runtime=lambda w: 60 if CFG["run"]["scale"] != "paper" else 2880,
+        mem_mb=4000,
+        runtime=60,
     shell:
         "{CLI} ablation-train --config-json {params.cfg:q} --threads {threads} --setting {wildcards.setting:q} "
         "--dataset {ABLATION_ROW[0]:q} --depth {ABLATION_ROW[1]} > {log:q} 2>&1"
@@ -63,31 +63,19 @@ rule ablation_table:
     threads: THREADS
     resources:
         mem_mb=3000,
-        runtime=lambda w: 30 if CFG["run"]["scale"] != "paper" else 600,
+        runtime=30,
     shell:
         "{CLI} ablation-table --config-json {params.cfg:q} --threads {threads} --out {output[0]:q} "
         "--table {params.table:q} > {log:q} 2>&1"
 
 
-rule ablation_figures:
-    input:
-        notebook=f"{workflow.basedir}/notebooks/ablation.ipynb",
-        results=ABLATION_RESULTS,
-        tables=ABLATION_TABLES,
-    output:
-        notebook=str(L.notebook("ablation")),
-        png=[report(str(L.figure(name, "png")), caption=f"../report/{name}.rst", category="Ablation (Table S5)")
-             for name in CONCERNS["ablation"].figures],
-        pdf=[str(L.figure(name, "pdf")) for name in CONCERNS["ablation"].figures],
-    params:
-        values=lambda w: json.dumps({"results": RESULTS}),
-    log:
-        f"{LOGS}/figures/ablation.log",
-    benchmark:
-        f"{BENCH}/figures/ablation.tsv"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    shell:
-        NOTEBOOK_SHELL
+# Its figures: notebooks/ablation.ipynb on these files, with these parameters beyond `results` (the rule
+# `ablation_figures` is generated in figures.smk, one per concern with a notebook).
+FIGURES["ablation"] = dict(
+    category="Ablation (Table S5)",
+    inputs={
+        "results": ABLATION_RESULTS,
+        "tables": ABLATION_TABLES,
+    },
+    values={},
+)

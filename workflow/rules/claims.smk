@@ -39,24 +39,12 @@ rule claims_table:
         "{CLI} claims --config-json {params.cfg:q} --out {output[0]:q} > {log:q} 2>&1"
 
 
-rule claims_figures:
-    input:
-        notebook=f"{workflow.basedir}/notebooks/claims.ipynb",
-        tables=CLAIMS_TABLES,
-    output:
-        notebook=str(L.notebook("claims")),
-        png=[report(str(L.figure(name, "png")), caption=f"../report/{name}.rst", category="0. Claims scorecard")
-             for name in CONCERNS["claims"].figures],
-        pdf=[str(L.figure(name, "pdf")) for name in CONCERNS["claims"].figures],
-    params:
-        values=lambda w: json.dumps({"results": RESULTS}),
-    log:
-        f"{LOGS}/figures/claims.log",
-    benchmark:
-        f"{BENCH}/figures/claims.tsv"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    shell:
-        NOTEBOOK_SHELL
+# Its figures: notebooks/claims.ipynb on these files, with these parameters beyond `results` (the rule
+# `claims_figures` is generated in figures.smk, one per concern with a notebook).
+FIGURES["claims"] = dict(
+    category="0. Claims scorecard",
+    inputs={
+        "tables": CLAIMS_TABLES,
+    },
+    values={},
+)

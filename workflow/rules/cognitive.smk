@@ -37,8 +37,8 @@ rule cognitive_train:
         f"{BENCH}/cognitive/train_{{networks}}.tsv"
     threads: THREADS
     resources:
-        mem_mb=lambda w: 3000 if CFG["run"]["scale"] != "paper" else 16000,
-        runtime=lambda w: 30 if CFG["run"]["scale"] != "paper" else 1440,
+        mem_mb=3000,
+        runtime=30,
         gpu=lambda w: min(1, gpus("cognitive")),  # one GPU where the run has them (run.device)
     shell:
         "{CLI} cognitive-train --config-json {params.cfg:q} --threads {threads} {params.which} > {log:q} 2>&1"
@@ -60,8 +60,8 @@ rule cognitive_compare:
         f"{BENCH}/cognitive/compare.tsv"
     threads: THREADS
     resources:
-        mem_mb=lambda w: 3000 if CFG["run"]["scale"] != "paper" else 16000,
-        runtime=lambda w: 20 if CFG["run"]["scale"] != "paper" else 120,
+        mem_mb=3000,
+        runtime=20,
     shell:
         "{CLI} cognitive-compare --config-json {params.cfg:q} --threads {threads} --out {output.json:q} "
         "--tables {params.tables:q} > {log:q} 2>&1"
@@ -90,26 +90,14 @@ rule cognitive_attractors:
         "--table {params.table:q} > {log:q} 2>&1"
 
 
-rule cognitive_figures:
-    input:
-        notebook=f"{workflow.basedir}/notebooks/cognitive.ipynb",
-        results=COGNITIVE_RESULTS,
-        tables=COGNITIVE_TABLES,
-        metrics=[cognitive_model(f"N{n}", "metrics.json") for n in CFG["cognitive"]["sizes"]],  # learning curves
-    output:
-        notebook=str(L.notebook("cognitive")),
-        png=[report(str(L.figure(name, "png")), caption=f"../report/{name}.rst", category="Cognitive tasks")
-             for name in CONCERNS["cognitive"].figures],
-        pdf=[str(L.figure(name, "pdf")) for name in CONCERNS["cognitive"].figures],
-    params:
-        values=lambda w: json.dumps({"results": RESULTS, "sizes": CFG["cognitive"]["sizes"]}),
-    log:
-        f"{LOGS}/figures/cognitive.log",
-    benchmark:
-        f"{BENCH}/figures/cognitive.tsv"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    shell:
-        NOTEBOOK_SHELL
+# Its figures: notebooks/cognitive.ipynb on these files, with these parameters beyond `results` (the rule
+# `cognitive_figures` is generated in figures.smk, one per concern with a notebook).
+FIGURES["cognitive"] = dict(
+    category="Cognitive tasks",
+    inputs={
+        "results": COGNITIVE_RESULTS,
+        "tables": COGNITIVE_TABLES,
+        "metrics": [cognitive_model(f"N{n}", "metrics.json") for n in CFG["cognitive"]["sizes"]],  # learning curves
+    },
+    values={"sizes": CFG["cognitive"]["sizes"]},
+)

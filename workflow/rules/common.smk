@@ -26,6 +26,13 @@ from cordsnet.training.graph import (
 )
 
 CFG = validate_config(config)
+
+# The rule files carry the reduced scales' resources; the paper scale's are Snakemake overrides in its workflow
+# profile (workflow/profiles/paper). Without them a paper-scale job would ask a cluster for minutes, not days.
+if CFG["run"]["scale"] == "paper" and "train_stage" not in (
+        getattr(getattr(workflow, "resource_settings", None), "overwrite_resources", None) or {}):
+    logger.warning("run.scale is 'paper' but the paper scale's resources are not set: add "
+                   "`--workflow-profile workflow/profiles/paper` (docs/workflow.md, 'Resources per scale')")
 L = Layout.from_config(CFG)
 RESULTS = str(L.results)
 LOGS = str(L.logs())
@@ -91,6 +98,10 @@ def figure_files(concern):
     """The PNG and PDF of every figure a concern's notebook draws."""
     return [str(L.figure(name, ext)) for name in CONCERNS[concern].figures for ext in ("png", "pdf")]
 
+
+FIGURES = {}
+"""concern -> its figures rule's `category` (in the HTML report), `inputs` (the files its notebook reads) and `values`
+(its notebook parameters beyond `results`): set in each concern's rule file, turned into rules in figures.smk"""
 
 NOTEBOOK_SHELL = ("{sys.executable} -m papermill {input.notebook:q} {output.notebook:q} -k python3 --cwd . "
                   "-y {params.values:q} > {log:q} 2>&1")

@@ -26,25 +26,13 @@ rule compute_table:
         "{CLI} compute-table --config-json {params.cfg:q} --threads {threads} --out {output.csv:q} > {log:q} 2>&1"
 
 
-rule compute_figures:
-    input:
-        notebook=f"{workflow.basedir}/notebooks/compute.ipynb",
-        table=str(L.table("compute")),
-        prov=str(L.table("compute", "provenance.json")),
-    output:
-        notebook=str(L.notebook("compute")),
-        png=[report(str(L.figure(name, "png")), caption=f"../report/{name}.rst", category="Compute")
-             for name in CONCERNS["compute"].figures],
-        pdf=[str(L.figure(name, "pdf")) for name in CONCERNS["compute"].figures],
-    params:
-        values=lambda w: json.dumps({"results": RESULTS}),
-    log:
-        f"{LOGS}/figures/compute.log",
-    benchmark:
-        f"{BENCH}/figures/compute.tsv"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    shell:
-        NOTEBOOK_SHELL
+# Its figures: notebooks/compute.ipynb on these files, with these parameters beyond `results` (the rule
+# `compute_figures` is generated in figures.smk, one per concern with a notebook).
+FIGURES["compute"] = dict(
+    category="Compute",
+    inputs={
+        "table": str(L.table("compute")),
+        "prov": str(L.table("compute", "provenance.json")),
+    },
+    values={},
+)

@@ -34,24 +34,12 @@ rule dynamics_report:
         "{CLI} {params.command} --config-json {params.cfg:q} --threads {threads} --out {output.json:q} > {log:q} 2>&1"
 
 
-rule dynamics_figures:
-    input:
-        notebook=f"{workflow.basedir}/notebooks/dynamics.ipynb",
-        results=[str(L.analysis("dynamics", name, ext)) for name in DYNAMICS_REPORTS for ext in ("json", "npz")],
-    output:
-        notebook=str(L.notebook("dynamics")),
-        png=[report(str(L.figure(name, "png")), caption=f"../report/{name}.rst", category="Dynamics")
-             for name in CONCERNS["dynamics"].figures],
-        pdf=[str(L.figure(name, "pdf")) for name in CONCERNS["dynamics"].figures],
-    params:
-        values=lambda w: json.dumps({"results": RESULTS}),
-    log:
-        f"{LOGS}/figures/dynamics.log",
-    benchmark:
-        f"{BENCH}/figures/dynamics.tsv"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    shell:
-        NOTEBOOK_SHELL
+# Its figures: notebooks/dynamics.ipynb on these files, with these parameters beyond `results` (the rule
+# `dynamics_figures` is generated in figures.smk, one per concern with a notebook).
+FIGURES["dynamics"] = dict(
+    category="Dynamics",
+    inputs={
+        "results": [str(L.analysis("dynamics", name, ext)) for name in DYNAMICS_REPORTS for ext in ("json", "npz")],
+    },
+    values={},
+)

@@ -36,8 +36,8 @@ rule multiarea_train:
         f"{BENCH}/multiarea/{{task}}.tsv"
     threads: THREADS
     resources:
-        mem_mb=lambda w: 3000 if CFG["run"]["scale"] != "paper" else 32000,
-        runtime=lambda w: 30 if CFG["run"]["scale"] != "paper" else 1440,
+        mem_mb=3000,
+        runtime=30,
         gpu=lambda w: min(1, gpus("multiarea")),  # one GPU where the run has them (run.device)
     shell:
         "{CLI} multiarea-train --config-json {params.cfg:q} --threads {threads} --task {wildcards.task:q} "
@@ -64,25 +64,13 @@ rule multiarea_table:
         "{CLI} multiarea-table --config-json {params.cfg:q} --table {params.table:q} > {log:q} 2>&1"
 
 
-rule multiarea_figures:
-    input:
-        notebook=f"{workflow.basedir}/notebooks/multiarea.ipynb",
-        results=MULTIAREA_RESULTS,
-        tables=MULTIAREA_TABLES,
-    output:
-        notebook=str(L.notebook("multiarea")),
-        png=[report(str(L.figure(name, "png")), caption=f"../report/{name}.rst", category="Multi-area front end")
-             for name in CONCERNS["multiarea"].figures],
-        pdf=[str(L.figure(name, "pdf")) for name in CONCERNS["multiarea"].figures],
-    params:
-        values=lambda w: json.dumps({"results": RESULTS, "tasks": MULTIAREA["tasks"]}),
-    log:
-        f"{LOGS}/figures/multiarea.log",
-    benchmark:
-        f"{BENCH}/figures/multiarea.tsv"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    shell:
-        NOTEBOOK_SHELL
+# Its figures: notebooks/multiarea.ipynb on these files, with these parameters beyond `results` (the rule
+# `multiarea_figures` is generated in figures.smk, one per concern with a notebook).
+FIGURES["multiarea"] = dict(
+    category="Multi-area front end",
+    inputs={
+        "results": MULTIAREA_RESULTS,
+        "tables": MULTIAREA_TABLES,
+    },
+    values={"tasks": MULTIAREA["tasks"]},
+)

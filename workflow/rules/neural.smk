@@ -52,7 +52,7 @@ rule neural_surrogate:
     threads: THREADS
     resources:
         mem_mb=3000,
-        runtime=lambda w: 10 if CFG["run"]["scale"] != "paper" else 120,
+        runtime=10,
         gpu=lambda w: min(1, gpus("neural")),  # one GPU where the run has them: the analyses use one device
     shell:
         "{CLI} neural-surrogate --config-json {params.cfg:q} --threads {threads} --out-dir {params.out_dir:q} "
@@ -75,33 +75,21 @@ rule neural_predict:
         f"{BENCH}/neural/predict.tsv"
     threads: THREADS
     resources:
-        mem_mb=lambda w: 4000 if CFG["run"]["scale"] != "paper" else 32000,
-        runtime=lambda w: 20 if CFG["run"]["scale"] != "paper" else 600,
+        mem_mb=4000,
+        runtime=20,
         gpu=lambda w: min(1, gpus("neural")),
     shell:
         "{CLI} neural-predict --config-json {params.cfg:q} --threads {threads} --out {output.json:q} "
         "--table {params.table:q} > {log:q} 2>&1"
 
 
-rule neural_figures:
-    input:
-        notebook=f"{workflow.basedir}/notebooks/neural.ipynb",
-        results=NEURAL_RESULTS,
-        tables=NEURAL_TABLES,
-    output:
-        notebook=str(L.notebook("neural")),
-        png=[report(str(L.figure(name, "png")), caption=f"../report/{name}.rst", category="Neural prediction")
-             for name in CONCERNS["neural"].figures],
-        pdf=[str(L.figure(name, "pdf")) for name in CONCERNS["neural"].figures],
-    params:
-        values=lambda w: json.dumps({"results": RESULTS}),
-    log:
-        f"{LOGS}/figures/neural.log",
-    benchmark:
-        f"{BENCH}/figures/neural.tsv"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    shell:
-        NOTEBOOK_SHELL
+# Its figures: notebooks/neural.ipynb on these files, with these parameters beyond `results` (the rule
+# `neural_figures` is generated in figures.smk, one per concern with a notebook).
+FIGURES["neural"] = dict(
+    category="Neural prediction",
+    inputs={
+        "results": NEURAL_RESULTS,
+        "tables": NEURAL_TABLES,
+    },
+    values={},
+)

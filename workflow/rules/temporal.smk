@@ -51,7 +51,7 @@ rule temporal_row:
     threads: THREADS
     resources:
         mem_mb=3000,
-        runtime=lambda w: 30 if CFG["run"]["scale"] != "paper" else 600,
+        runtime=30,
         gpu=lambda w: min(1, gpus("temporal")),  # one GPU where the run has them: the analyses use one device
     shell:
         "{CLI} temporal-{wildcards.kind} --config-json {params.cfg:q} --threads {threads} "
@@ -73,7 +73,7 @@ rule temporal_solutions:
     threads: THREADS
     resources:
         mem_mb=3000,
-        runtime=lambda w: 30 if CFG["run"]["scale"] != "paper" else 600,
+        runtime=30,
         gpu=lambda w: min(1, gpus("temporal")),  # one GPU where the run has them: the analyses use one device
     shell:
         "{CLI} temporal-solutions --config-json {params.cfg:q} --threads {threads} --out {output.json:q} > {log:q} 2>&1"
@@ -99,26 +99,13 @@ rule temporal_tables:
         "{CLI} temporal-tables --config-json {params.cfg:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
 
 
-rule temporal_figures:
-    input:
-        notebook=f"{workflow.basedir}/notebooks/temporal.ipynb",
-        results=TEMPORAL_RESULTS,
-        tables=TEMPORAL_TABLES,
-    output:
-        notebook=str(L.notebook("temporal")),
-        png=[report(str(L.figure(name, "png")), caption=f"../report/{name}.rst", category="Temporal")
-             for name in CONCERNS["temporal"].figures],
-        pdf=[str(L.figure(name, "pdf")) for name in CONCERNS["temporal"].figures],
-    params:
-        values=lambda w: json.dumps({"results": RESULTS, "datasets": CFG["data"]["datasets"],
-                                     "depths": CFG["model"]["depths"]}),
-    log:
-        f"{LOGS}/figures/temporal.log",
-    benchmark:
-        f"{BENCH}/figures/temporal.tsv"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    shell:
-        NOTEBOOK_SHELL
+# Its figures: notebooks/temporal.ipynb on these files, with these parameters beyond `results` (the rule
+# `temporal_figures` is generated in figures.smk, one per concern with a notebook).
+FIGURES["temporal"] = dict(
+    category="Temporal",
+    inputs={
+        "results": TEMPORAL_RESULTS,
+        "tables": TEMPORAL_TABLES,
+    },
+    values={"datasets": CFG["data"]["datasets"], "depths": CFG["model"]["depths"]},
+)

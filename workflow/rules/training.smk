@@ -31,7 +31,7 @@ rule train_stage:
     priority: lambda w: int(w.depth)
     resources:
         mem_mb=lambda w: 8000 if int(w.depth) >= 6 else 4000,
-        runtime=lambda w: 60 if CFG["run"]["scale"] != "paper" else 2880,
+        runtime=60,
         gpu=lambda w: gpus(w.stage),
     shell:
         "{sys.executable} -m {params.module} --config-json {params.cfg:q} --threads {threads} "
@@ -58,7 +58,7 @@ rule train_stage_seed:  # another seed's copy of a seeded stage (run.seeds): Tab
     priority: lambda w: int(w.depth)
     resources:
         mem_mb=lambda w: 8000 if int(w.depth) >= 6 else 4000,
-        runtime=lambda w: 60 if CFG["run"]["scale"] != "paper" else 2880,
+        runtime=60,
         gpu=lambda w: gpus(w.stage),
     shell:
         "{sys.executable} -m {params.module} --config-json {params.cfg:q} --threads {threads} "
@@ -91,28 +91,15 @@ rule table1:
         "{CLI} table1 --config-json {params.cfg:q} --out {output.csv:q} --stages-out {output.stages:q} > {log:q} 2>&1"
 
 
-rule training_figures:
-    input:
-        notebook=f"{workflow.basedir}/notebooks/training.ipynb",
-        table=str(L.table("table1")),
-        prov=str(L.table("table1", "provenance.json")),
-        metrics=all_metrics(),
-    output:
-        notebook=str(L.notebook("training")),
-        png=[report(str(L.figure(name, "png")), caption=f"../report/{name}.rst", category="Training")
-             for name in CONCERNS["training"].figures],
-        pdf=[str(L.figure(name, "pdf")) for name in CONCERNS["training"].figures],
-    params:
-        values=lambda w: json.dumps({"results": RESULTS, "datasets": CFG["data"]["datasets"],
-                                     "depths": CFG["model"]["depths"],
-                                     "readout_steps": CFG["simulation"]["readout_steps"]}),
-    log:
-        f"{LOGS}/figures/training.log",
-    benchmark:
-        f"{BENCH}/figures/training.tsv"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    shell:
-        NOTEBOOK_SHELL
+# Its figures: notebooks/training.ipynb on these files, with these parameters beyond `results` (the rule
+# `training_figures` is generated in figures.smk, one per concern with a notebook).
+FIGURES["training"] = dict(
+    category="Training",
+    inputs={
+        "table": str(L.table("table1")),
+        "prov": str(L.table("table1", "provenance.json")),
+        "metrics": all_metrics(),
+    },
+    values={"datasets": CFG["data"]["datasets"], "depths": CFG["model"]["depths"],
+            "readout_steps": CFG["simulation"]["readout_steps"]},
+)
