@@ -64,7 +64,8 @@ class Concern:
 
 FOUNDATION = ("cordsnet/__init__.py", "cordsnet/commands.py", "cordsnet/concerns.py", "cordsnet/config.py",
               "cordsnet/schemas", "cordsnet/io.py", "cordsnet/layout.py", "cordsnet/provenance.py",
-              "cordsnet/results.py", "cordsnet/tables.py", "cordsnet/device.py")
+              "cordsnet/results.py", "cordsnet/tables.py", "cordsnet/device.py", "cordsnet/claims/__init__.py",
+              "cordsnet/claims/verdicts.py")
 """The library's foundation, which every job runs: a DVC dependency of every stage."""
 
 STAGE_SECTIONS = ("run", "paths", "data", "model", "training")
@@ -88,7 +89,7 @@ CONCERNS: dict[str, Concern] = {
                 ("run.seed", "run.seeds", "run.seed_depths", "data", "model", "simulation", "training",
                  "temporal.solution_dataset", "temporal.solution_depth"),
                 ("cordsnet/training", "cordsnet/models", "cordsnet/engine", "cordsnet/data"),
-                outs=("models",) + tables("table1", "stages"), reads=("data:prepared",),
+                outs=("models", "tables/table1.json") + tables("table1", "stages"), reads=("data:prepared",),
                 metrics=("tables/table1.metrics.json",), targets=("training", "table1"), notebook="training",
                 figures=("table1_accuracy", "stage_validation", "accuracy_over_time", "training_curves"),
                 modules=("cordsnet.training.runners", "cordsnet.training.table1"),
@@ -130,11 +131,13 @@ CONCERNS: dict[str, Concern] = {
                 outs=("ablation",) + tables("ablation"), reads=("models",), notebook="ablation",
                 figures=("ablation_solutions",), modules=("cordsnet.ablation.analysis",),
                 checks="cordsnet.ablation.settings"),
-        Concern("claims", "the replication scorecard, claims C1-C11", ("run", "paths", "data", "model", "claims"),
-                ("run.seed", "run.seeds", "data.datasets", "model.depths", "claims"), ("cordsnet/claims",),
+        Concern("claims", "the replication scorecard, claims C1-C11",
+                ("run", "paths", "data", "model", "multiarea", "claims"),
+                ("run.seed", "run.seeds", "data.datasets", "model.depths", "multiarea.tasks", "claims"),
+                ("cordsnet/claims", "cordsnet/training/__init__.py", "cordsnet/training/graph.py",
+                 "cordsnet/training/table1.py"),
                 outs=tables("claims") + ("tables/claims.json",),
-                reads=("tables/table1.csv", "temporal", "dynamics", "cognitive", "tables/multiarea.csv", "neural",
-                       "ablation"),
+                reads=("tables/table1.json", "temporal", "dynamics", "cognitive", "multiarea", "neural", "ablation"),
                 metrics=("tables/claims.metrics.json",), notebook="claims", figures=("claims_scorecard",),
                 modules=("cordsnet.claims.analysis",)),
     )

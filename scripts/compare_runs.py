@@ -23,16 +23,21 @@ import argparse
 import csv
 import io
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 SKIP_DIRS = {"logs", "benchmarks", "notebooks", "figures"}
 SUFFIXES = {".csv", ".md", ".json", ".pt"}
-VOLATILE_KEYS = {"created_utc", "code_version", "host", "wall_seconds", "seconds", "python", "torch",
-                 "frontend_seconds", "train_seconds", "elapsed_s", "time_s"}
-"""keys that say when, where and by which code version a file was made, or how long it took"""
+VOLATILE_KEYS = {"created_utc", "code_version", "host", "python", "torch", "prepared_files"}
+"""keys that say when, where and by which code version a file was made; and ``prepared_files`` (the manifest's
+sha256 of the prepared ``.pt`` files, whose bytes, not tensors, depended on a random temporary name until
+``io.save_tensors`` wrote through a file handle: those files are compared tensor by tensor)"""
+VOLATILE_SUFFIXES = ("seconds", "seconds_per_trial", "_s")
+"""keys that say how long something took (``wall_seconds``, ``arnoldi_seconds``, ``seconds_per_trial``, ...)"""
 VOLATILE_COLUMNS = {"time (s)", "seconds", "wall (s)", "train (s)"}
+CODE_VERSION = re.compile(r"Code \S+, ")
 
 
 def _files(root: Path) -> set[str]:
@@ -46,7 +51,7 @@ def _files(root: Path) -> set[str]:
 
 def _strip(obj: Any) -> Any:
     if isinstance(obj, dict):
-        return {k: _strip(v) for k, v in obj.items() if k not in VOLATILE_KEYS}
+        return {k: _strip(v) for k, v in obj.items() if k not in VOLATILE_KEYS and not k.endswith(VOLATILE_SUFFIXES)}
     if isinstance(obj, list):
         return [_strip(v) for v in obj]
     return obj
@@ -90,6 +95,18 @@ def _csv_without(text: str) -> list[list[str]]:
     return [[r[i] for i in keep if i < len(r)] for r in rows]
 
 
+def _md_without(text: str) -> list[list[str]]:
+    """A Markdown table's cells without the seconds columns, the footer without the code version."""
+    lines = [CODE_VERSION.sub("", line) for line in text.splitlines()]
+    header = next((i for i, line in enumerate(lines) if line.startswith("|")), None)
+    if header is None:
+        return [[line] for line in lines]
+    cells = [h.strip() for h in lines[header].split("|")]
+    drop = {i for i, h in enumerate(cells) if h in VOLATILE_COLUMNS}
+    return [[c for i, c in enumerate(line.split("|")) if i not in drop] if line.startswith("|") else [line]
+            for line in lines]
+
+
 def compare(a: Path, b: Path) -> tuple[str, str]:
     """(verdict, detail) for one pair of files."""
     if a.read_bytes() == b.read_bytes():
@@ -105,6 +122,8 @@ def compare(a: Path, b: Path) -> tuple[str, str]:
         return ("equal-but-volatile", "same tensors, other bytes") if _tensors_equal(x, y) else ("DIFFERENT", "tensors")
     if a.suffix == ".csv" and _csv_without(a.read_text()) == _csv_without(b.read_text()):
         return "equal-but-volatile", "only the seconds columns differ"
+    if a.suffix == ".md" and _md_without(a.read_text()) == _md_without(b.read_text()):
+        return "equal-but-volatile", "only the code version or the seconds columns differ"
     la, lb = a.read_text().splitlines(), b.read_text().splitlines()
     for i, (x, y) in enumerate(zip(la, lb, strict=False)):
         if x != y:

@@ -18,6 +18,7 @@ import numpy as np
 
 from cordsnet.ablation.classify import MONO, STEADY, Criteria, probe_model
 from cordsnet.ablation.settings import ablation_row, recipe, settings
+from cordsnet.claims.verdicts import signs
 from cordsnet.commands import command
 from cordsnet.layout import Layout
 from cordsnet.provenance import record
@@ -41,15 +42,7 @@ def c11_summary(models: list[dict[str, Any]], cfg: dict[str, Any]) -> dict[str, 
     pen = _sweep_trend(models, "penalty", lambda m: m["weight"], "stability_solution", MONO,
                        ("largest", "smallest"), "mono")
     out.update({k: v for k, v in (("ramp", ramp), ("penalty", pen)) if v is not None})
-    trends = [out[k]["trend"] for k in ("ramp", "penalty") if k in out]
-    if len(trends) < 2:
-        out["verdict"] = "not yet measured"
-    elif any(t < 0 for t in trends):
-        out["verdict"] = "fails"
-    elif all(t > 0 for t in trends):
-        out["verdict"] = "holds"
-    else:
-        out["verdict"] = "not resolved at this scale"
+    out["verdict"] = signs([out[k]["trend"] for k in ("ramp", "penalty") if k in out], expected=2)
     out["rule"] = ("holds when the flattest ramp gives a larger share of steady-state models than the steepest and "
                    "the largest penalty a larger share of mono-stable models than the smallest; fails when either is "
                    "smaller; otherwise not resolved")

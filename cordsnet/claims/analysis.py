@@ -14,7 +14,6 @@ A claim over rows holds when it holds in every row, fails when it fails in any, 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import logging
 import math
@@ -23,17 +22,26 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cordsnet.claims.verdicts import (
+    FAILS,
+    HOLDS,
+    MISSING,
+    VERDICTS,
+    at_most,
+    better,
+    combine,
+    significance,
+    signs,
+    within,
+)
 from cordsnet.commands import command
 from cordsnet.io import write_json
 from cordsnet.layout import Layout
 from cordsnet.provenance import record
 from cordsnet.tables import write_table
+from cordsnet.training.table1 import COLUMNS
 
 log = logging.getLogger("cordsnet")
-
-HOLDS, FAILS, UNRESOLVED = "holds", "fails", "not resolved at this scale"
-MISSING, OFFLINE = "not yet measured", "not testable offline"
-VERDICTS = (HOLDS, FAILS, UNRESOLVED, MISSING, OFFLINE)
 
 STATEMENTS = {
     "C1": "the initialization method beats direct training at equal training time",
@@ -50,34 +58,9 @@ STATEMENTS = {
 }
 
 
-def better(diff: float, unc: float) -> str:
-    """A difference that should be positive: holds beyond its uncertainty, fails below minus it."""
-    return HOLDS if diff > unc else FAILS if diff < -unc else UNRESOLVED
-
-
-def within(gap: float, unc: float, threshold: float) -> str:
-    """A gap that should be at most ``threshold``: holds when it is even with its uncertainty, fails when it
-    exceeds it even without."""
-    return HOLDS if gap + unc <= threshold else FAILS if gap - unc > threshold else UNRESOLVED
-
-
-def combine(verdicts: list[str]) -> str:
-    """Over rows: holds in every row, fails in any, otherwise not resolved."""
-    if not verdicts:
-        return MISSING
-    if FAILS in verdicts:
-        return FAILS
-    return HOLDS if all(v == HOLDS for v in verdicts) else UNRESOLVED
-
-
 def diff_se(p1: float, p2: float, n: int) -> float:
     """Binomial standard error of the difference of two accuracies (fractions) on ``n`` images each."""
     return math.sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / max(n, 1))
-
-
-def _per_seed(row: dict[str, str], column: str) -> list[float]:
-    text = row.get(f"{column} per seed") or row.get(column) or ""
-    return [float(v) for v in str(text).split()]
 
 
 def _sd(values: list[float]) -> float:
@@ -87,18 +70,19 @@ def _sd(values: list[float]) -> float:
     return math.sqrt(sum((v - m) ** 2 for v in values) / (len(values) - 1))
 
 
-def row_difference(row: dict[str, str], a: str, b: str, k_se: float) -> dict[str, Any]:
-    """Column a minus column b of a Table 1 row (points): mean, per seed, and its uncertainty."""
-    va, vb = _per_seed(row, a), _per_seed(row, b)
+def row_difference(row: dict[str, Any], a: str, b: str, k_se: float) -> dict[str, Any]:
+    """Stage a minus stage b of a Table 1 row (``tables/table1.json``, points): mean, per seed, and its
+    uncertainty."""
+    va, vb = list(row["accuracy"][a]), list(row["accuracy"][b])
     if len(vb) == 1 and len(va) > 1:
         vb = vb * len(va)  # a shared model (the CNN) against every seed
     if len(va) == 1 and len(vb) > 1:
         va = va * len(vb)
     diffs = [x - y for x, y in zip(va, vb, strict=True)]
     mean = sum(diffs) / len(diffs)
-    n = int(float(row.get("test images") or 0)) or 1000
+    n = int(row.get("test_images") or 0) or 1000
     se = 100 * diff_se(sum(va) / len(va) / 100, sum(vb) / len(vb) / 100, n)
-    return {"row": f"{row['dataset']} {row['model']}", "difference": round(mean, 2), "per_seed": diffs,
+    return {"row": f"{row['dataset']} R{row['depth']}", "difference": round(mean, 2), "per_seed": diffs,
             "seeds": len(diffs), "uncertainty": round(max(k_se * se, _sd(diffs)), 2), "test_images": n}
 
 
@@ -115,16 +99,9 @@ class Sources:
         self.read.append(str(path))
         return json.loads(path.read_text())
 
-    def csv(self, path: Path) -> list[dict[str, str]] | None:
-        if not path.is_file():
-            return None
-        self.read.append(str(path))
-        with path.open(newline="") as f:
-            return list(csv.DictReader(f))
 
 
 Claim = Callable[[Sources, dict[str, Any]], dict[str, Any]]
-FT, CNN_COL = "CordsNet (fine-tuned)", "CNN"
 
 
 def _missing(files: list[Path]) -> dict[str, Any]:
@@ -147,36 +124,38 @@ def from_report(concern: str, name: str):
 
 
 def _table1_claim(src: Sources, cfg: dict[str, Any], other: str, kind: str) -> dict[str, Any]:
-    path = src.L.table("table1")
-    rows = src.csv(path)
-    if rows is None:
+    """Fine-tuned CordsNet against stage ``other`` in every row of Table 1 (``tables/table1.json``)."""
+    path = src.L.table("table1", "json")
+    table = src.json(path)
+    if table is None:
         return _missing([path])
     c, verdicts, parts = cfg["claims"], [], []
-    for row in rows:
+    for row in table["rows"]:
         if kind == "better":
-            d = row_difference(row, FT, other, c["resolution_se"])
+            d = row_difference(row, "finetune", other, c["resolution_se"])
             v = better(d["difference"], d["uncertainty"])
         else:  # comparable: the CNN's lead over fine-tuned CordsNet at most comparable_points
-            d = row_difference(row, other, FT, c["resolution_se"])
+            d = row_difference(row, other, "finetune", c["resolution_se"])
             v = within(d["difference"], d["uncertainty"], c["comparable_points"])
         verdicts.append(v)
         parts.append(f"{d['row']}: {d['difference']:+.1f} ± {d['uncertainty']:.1f} ({d['seeds']} seed"
                      f"{'s' if d['seeds'] > 1 else ''}, {d['test_images']} images) {v}")
-    measured = (f"fine-tuned CordsNet minus {other}, points" if kind == "better"
-                else f"{other} minus fine-tuned CordsNet, points; comparable within {c['comparable_points']:g}")
+    label = COLUMNS[other]
+    measured = (f"fine-tuned CordsNet minus {label}, points" if kind == "better"
+                else f"{label} minus fine-tuned CordsNet, points; comparable within {c['comparable_points']:g}")
     return {"verdict": combine(verdicts), "measured": measured, "numbers": "; ".join(parts), "files": [str(path)]}
 
 
 def claim_c1(src, cfg):
-    return _table1_claim(src, cfg, "CordsNet (direct training)", "better")
+    return _table1_claim(src, cfg, "direct", "better")
 
 
 def claim_c2(src, cfg):
-    return _table1_claim(src, cfg, CNN_COL, "comparable")
+    return _table1_claim(src, cfg, "cnn", "comparable")
 
 
 def claim_c3(src, cfg):
-    return _table1_claim(src, cfg, "FC-RNN (matched parameters)", "better")
+    return _table1_claim(src, cfg, "fcrnn", "better")
 
 
 def _rows(cfg):
@@ -253,9 +232,8 @@ def claim_c7(r, cfg):
 def claim_c8(r, cfg):
     verdicts, parts = [], []
     for size, m in r["c8"].items():
-        diff = m["cordsnet"] - max(m["lowrank"], m["sparse"])
         sd = m.get("cordsnet_sd") or 0.0
-        v = HOLDS if diff <= 0 else FAILS if diff > sd else UNRESOLVED
+        v = at_most(m["cordsnet"], max(m["lowrank"], m["sparse"]), sd)
         verdicts.append(v)
         parts.append(f"N={size}: CordsNet {m['cordsnet']:.3f} ± {sd:.3f}, low-rank {m['lowrank']:.3f}, sparse "
                      f"{m['sparse']:.3f} (floor {m['floor']:.3f}, ceiling {m['ceiling']:.3f}) {v}")
@@ -266,17 +244,22 @@ def claim_c8(r, cfg):
 
 
 def claim_c9(src, cfg):
-    f = src.L.table("multiarea")
-    rows = src.csv(f)
-    if rows is None:
-        return _missing([f])
-    learned = {r["task"]: r["learned"] == "yes" for r in rows}
-    return {"verdict": HOLDS if all(learned.values()) else FAILS, "files": [str(f)],
+    """Every task of Fig 5 learned, from each task's report (``multiarea/<task>.json``)."""
+    files = [src.L.analysis("multiarea", task) for task in cfg["multiarea"]["tasks"]]
+    if not all(f.is_file() for f in files):
+        return _missing(files)
+    reports = {task: src.json(f) for task, f in zip(cfg["multiarea"]["tasks"], files, strict=True)}
+    learned = {task: bool(r["learned"]) for task, r in reports.items()}
+
+    def text(task: str, r: dict[str, Any]) -> str:
+        correct = round(100 * sum(p["correct"] for p in r["per_seed"]) / len(r["per_seed"]), 1)
+        return (f"{task}: {correct}% (chance {round(100 * r['chance'], 1)}%, {len(r['per_seed'])} seeds, "
+                f"{r['test_trials']} trials) {'learned' if learned[task] else 'NOT learned'}")
+
+    return {"verdict": HOLDS if all(learned.values()) else FAILS, "files": [str(f) for f in files],
             "measured": "every task learned by the table's criterion (every seed at or above it on easy trials, above "
                         "chance at p < 0.001)",
-            "numbers": "; ".join(f"{r['task']}: {r['correct (%)']}% (chance {r['chance (%)']}%, {r['seeds']} seeds, "
-                                 f"{r['test trials']} trials) {'learned' if learned[r['task']] else 'NOT learned'}"
-                                 for r in rows)}
+            "numbers": "; ".join(text(task, r) for task, r in reports.items())}
 
 
 @from_report("neural", "prediction")
@@ -284,7 +267,8 @@ def claim_c10(r, cfg):
     c10 = r["c10"]
     parts = [f"{region} vs {b}: {100 * v['difference']:+.1f} points of ceiled r, p = {v['p_value']:.3f}"
              for region, per in c10["per_region"].items() for b, v in per.items()]
-    return {"verdict": c10["verdict"],
+    tests = [(v["difference"], v["p_value"]) for per in c10["per_region"].values() for v in per.values()]
+    return {"verdict": significance(tests, c10["significance"], offline=c10["data"] != "recordings"),
             "measured": "ceiled time-resolved predictivity minus each time-invariant baseline (paired bootstrap)",
             "numbers": f"data: {c10['data']}; " + "; ".join(parts)}
 
@@ -301,8 +285,22 @@ def claim_c11(r, cfg):
         parts.append(f"mono-stable share at the largest penalty ({c['penalty']['largest']}) "
                      f"{c['penalty']['mono_largest']:.2f} vs smallest ({c['penalty']['smallest']}) "
                      f"{c['penalty']['mono_smallest']:.2f}")
-    return {"verdict": c["verdict"], "measured": c["rule"],
+    trends = [c[k]["trend"] for k in ("ramp", "penalty") if k in c]
+    return {"verdict": signs(trends, expected=2), "measured": c["rule"],
             "numbers": "; ".join(parts) + f" ({len(r['seeds'])} models per setting, R{r['depth']} on {r['dataset']})"}
+
+
+def inputs(cfg: dict[str, Any]) -> list[Path]:
+    """Every result file a claim reads (what the workflow's rule waits for): Table 1 as data, the noise and sequence
+    reports of every row, the dynamics reports, the cognitive comparison, every multi-area task, the neural
+    prediction and the ablation's solutions."""
+    L = Layout.from_config(cfg)
+    return ([L.table("table1", "json")]
+            + [L.analysis("temporal", f"{kind}_{d}_R{n}") for kind in ("noise", "sequences") for d, n in _rows(cfg)]
+            + [L.analysis("dynamics", name) for name in ("eigs", "regimes")]
+            + [L.analysis("cognitive", "comparison")]
+            + [L.analysis("multiarea", task) for task in cfg["multiarea"]["tasks"]]
+            + [L.analysis("neural", "prediction"), L.analysis("ablation", "solutions")])
 
 
 CLAIMS: dict[str, Claim] = {"C1": claim_c1, "C2": claim_c2, "C3": claim_c3, "C4": claim_c4, "C5": claim_c5,

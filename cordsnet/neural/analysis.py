@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from cordsnet.claims.verdicts import significance
 from cordsnet.commands import command
 from cordsnet.data.registry import dataset_info
 from cordsnet.layout import Layout
@@ -271,17 +272,8 @@ def c10_summary(regions: dict[str, Any], surrogate: bool, alpha: float) -> dict[
     per = {r: {b: {"difference": c["difference"], "p_value": c["p_value"],
                    "better": bool(c["difference"] > 0 and c["p_value"] < alpha)} for b, c in res["comparison"].items()}
            for r, res in regions.items()}
-    flags = [v["better"] for d in per.values() for v in d.values()]
-    if surrogate:
-        verdict = "not testable offline"
-    elif not flags:
-        verdict = "not yet measured"
-    elif all(flags):
-        verdict = "holds"
-    elif any(v["difference"] < 0 and v["p_value"] < alpha for d in per.values() for v in d.values()):
-        verdict = "fails"
-    else:
-        verdict = "not resolved at this scale"
+    verdict = significance([(v["difference"], v["p_value"]) for d in per.values() for v in d.values()], alpha,
+                           offline=surrogate)
     return {"claim": "C10: model activity predicts V4/IT time courses better than a time-invariant baseline",
             "per_region": per, "significance": alpha, "verdict": verdict,
             "data": LABEL if surrogate else "recordings"}

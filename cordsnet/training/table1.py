@@ -60,6 +60,29 @@ def _cell(st: dict[str, float | None]) -> str:
     return f"{st['mean']:.1f} ± {st['sd']:.1f} ({st['min']:.1f}-{st['max']:.1f})"
 
 
+def stage_accuracies(layout: Layout, dataset: str, depth: int, stage: str, folders: list) -> list[float]:
+    """The test accuracy (%, 2 decimals) of one stage of a row, per seed folder (one value for a shared stage)."""
+    return [round(100 * json.loads(layout.metrics(dataset, depth, stage, folder).read_text())["test_accuracy"], 2)
+            for folder in dict.fromkeys(stage_seed_dir(stage, f) for f in folders)]
+
+
+def table1_records(layout: Layout, datasets, depths, seeds_of: SeedsOf = _main_only, main_seed: int = 0
+                   ) -> list[dict[str, Any]]:
+    """Table 1 as data, keyed by stage (``tables/table1.json``, what the scorecard reads): per row its seeds, the
+    number of test images the recurrent models were scored on, and every stage's accuracy (%) per seed."""
+    out = []
+    for dataset in datasets:
+        for depth in depths:
+            folders = seeds_of(dataset, depth)
+            last = json.loads(layout.metrics(dataset, depth, list(COLUMNS)[-1]).read_text())
+            out.append({"dataset": dataset, "depth": int(depth),
+                        "seeds": [main_seed if f is None else int(f) for f in folders],
+                        "test_images": last.get("eval_images"),
+                        "accuracy": {stage: stage_accuracies(layout, dataset, depth, stage, folders)
+                                     for stage in COLUMNS}})
+    return out
+
+
 def table1_rows(layout: Layout, datasets, depths, seeds_of: SeedsOf = _main_only, main_seed: int = 0
                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """(CSV rows, Markdown rows, the provenance of every metrics file read). A row's accuracy is the mean over its
@@ -205,7 +228,8 @@ def table1(cfg: dict[str, Any]) -> Table:
 
 def _add_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True,
-                   help="CSV path; .md, .provenance.json and .metrics.json (for `dvc metrics`) are written beside it")
+                   help="CSV path; .md, .provenance.json, .json (the table as data, keyed by stage) and .metrics.json "
+                        "(for `dvc metrics`) are written beside it")
     p.add_argument("--stages-out", required=True, help="CSV path of the stage table (.md, .provenance.json beside)")
 
 
@@ -216,6 +240,10 @@ def _cli(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
     table = table1(cfg)
     table.write(args.out)
     write_json(Path(args.out).with_suffix(".metrics.json"), table1_metrics(table.rows))
+    records = table1_records(Layout.from_config(cfg), cfg["data"]["datasets"], cfg["model"]["depths"],
+                             lambda d, n: row_seeds(cfg, d, n), cfg["run"]["seed"])
+    write_json(Path(args.out).with_suffix(".json"), {"rows": records, "unit": "test accuracy (%)",
+                                                    "provenance": table.provenance})
     stage_table(cfg).write(args.stages_out)
     log.info("wrote %s and %s (%d rows)", args.out, args.stages_out, len(table.rows))
     return 0

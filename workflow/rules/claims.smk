@@ -1,18 +1,9 @@
 # The replication scorecard (claims C1-C11 of REFERENCE.md section 4): a verdict per claim, from the result files the
 # other concerns write (never a model). Library: cordsnet/claims. Notebook: notebooks/claims.ipynb.
-# Config: the `claims` section (thresholds), run.seeds (stated).
+# Config: the `claims` section (thresholds), run.seeds (stated). Its inputs are what the library says the claims read
+# (cordsnet.claims.analysis.inputs).
+from cordsnet.claims.analysis import inputs as claims_inputs
 CLAIMS_TABLES = [str(L.table("claims", ext)) for ext in ("csv", "md", "json", "metrics.json", "provenance.json")]
-
-
-def claims_inputs(w):
-    """Every result file a claim reads (cordsnet.claims.analysis): Table 1, the noise and sequence reports of every
-    row, the dynamics, cognitive, multi-area, neural-prediction and ablation outputs."""
-    rows = [(d, n) for d in CFG["data"]["datasets"] for n in CFG["model"]["depths"]]
-    return ([str(L.table("table1"))]
-            + [str(L.analysis("temporal", f"{kind}_{d}_R{n}")) for kind in ("noise", "sequences") for d, n in rows]
-            + [str(L.analysis("dynamics", name)) for name in ("eigs", "regimes")]
-            + [str(L.analysis("cognitive", "comparison")), str(L.table("multiarea")),
-               str(L.analysis("neural", "prediction")), str(L.analysis("ablation", "solutions"))])
 
 
 rule claims:
@@ -22,7 +13,7 @@ rule claims:
 
 rule claims_table:
     input:
-        claims_inputs,
+        [str(p) for p in claims_inputs(CFG)],
     output:
         CLAIMS_TABLES,
     params:

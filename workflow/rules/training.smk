@@ -74,6 +74,7 @@ rule table1:
         md=str(L.table("table1", "md")),
         prov=str(L.table("table1", "provenance.json")),
         metrics=str(L.table("table1", "metrics.json")),
+        data=str(L.table("table1", "json")),
         stages=str(L.table("stages")),
         stages_md=str(L.table("stages", "md")),
         stages_prov=str(L.table("stages", "provenance.json")),
