@@ -47,6 +47,15 @@ def test_a_missing_section_is_named_before_any_work(capsys):
     assert "`cordsnet table1` reads" in err and "missing: paths, data, model, simulation, training" in err
 
 
+def test_a_section_left_out_of_a_slice_is_refused_not_filled_with_defaults(capsys):
+    """The schema would fill a missing `neural` with the paper scale's defaults (3,200 images): the CLI checks the
+    slice as given, before defaults."""
+    cfg = json.loads(smoke())
+    del cfg["neural"]
+    assert main(["neural-predict", "--config-json", json.dumps(cfg), "--out", "p.json", "--table", "p.csv"]) == 2
+    assert "missing: neural" in capsys.readouterr().err
+
+
 def test_missing_data_is_one_clear_line(capsys, tmp_path, no_local_installs):
     cfg = {"run": {"name": "x", "seed": 0}, "paths": {"data": str(tmp_path), "results": str(tmp_path)},
            "data": {"datasets": ["cifar100"], "allow_download": False}}

@@ -133,9 +133,8 @@ def arpack_eigs(op, k: int = 20, which: str = "LM", tol: float = 1e-8, ncv: int 
                 seed: int = 0) -> EigResult:
     """scipy.sparse.linalg.eigs (ARPACK) on the same matrix-free operator, from a start vector drawn from ``seed``.
 
-    Without ``v0`` ARPACK draws its own random start at every call, so two runs returned the clustered tail of the
-    spectrum in different orders (measured: two default runs of the same commit differed by 0.49 elementwise in the
-    last area's ordered values, by 2e-8 once matched); with it, the result is a function of the seed.
+    Without ``v0`` ARPACK draws its own random start at every call and returns a clustered tail in another order
+    each run; with it, the result is a function of the seed (docs/benchmarks.md).
     """
     t0 = time.perf_counter()
     lin = as_linear_operator(op)

@@ -36,15 +36,12 @@ from cordsnet.engine import simulate, spontaneous_state
 from cordsnet.models import CordsNet
 from cordsnet.models.blocks import readout_features
 from cordsnet.results import Report
+from cordsnet.temporal.settings import SEQUENCE_MODELS, SOLUTION_MODELS
 from cordsnet.trained import load_trained, test_subset, trained_provenance
 from cordsnet.training.graph import early_readout_steps, solution_row
 
 log = logging.getLogger("cordsnet")
 
-SEQUENCE_MODELS = {"cordsnet": "finetune", "cnn": "cnn", "rcnn": "rcnn"}
-"""Model label -> the training stage it comes from."""
-SOLUTION_MODELS = {"late": "finetune", "early": "early_readout"}
-"""Fig 4B: readout window -> the training stage that trained it."""
 BLANK = "blank"
 
 

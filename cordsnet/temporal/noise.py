@@ -29,12 +29,10 @@ from cordsnet.engine import simulate
 from cordsnet.models import CordsNet
 from cordsnet.models.blocks import readout_features
 from cordsnet.results import Report
+from cordsnet.temporal.settings import NOISE_MODELS
 from cordsnet.trained import load_trained, test_subset, trained_provenance
 
 log = logging.getLogger("cordsnet")
-
-NOISE_MODELS = {"cordsnet": "finetune", "cnn": "cnn", "rcnn": "rcnn"}
-"""Model label -> the training stage it comes from."""
 
 
 def _recurrent_run(model: CordsNet, x: torch.Tensor, level: float, sim: dict[str, Any],

@@ -1,10 +1,20 @@
-"""The temporal concern's cross-key configuration checks (torch-free)."""
+"""The temporal concern's settings: which trained models each analysis reads, and the section's cross-key checks
+(torch-free: the workflow reads it while planning)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from cordsnet.config import ConfigError
+
+NOISE_MODELS = {"cordsnet": "finetune", "cnn": "cnn", "rcnn": "rcnn"}
+"""The noise sweep (Fig 3C-D): model label -> the training stage it comes from."""
+SEQUENCE_MODELS = {"cordsnet": "finetune", "cnn": "cnn", "rcnn": "rcnn"}
+"""The stimulus sequences (Fig 3B): model label -> stage."""
+SOLUTION_MODELS = {"late": "finetune", "early": "early_readout"}
+"""Steady-state vs transient solutions (Fig 4B-C), on the solution row: label -> stage."""
+MODELS = {"noise": NOISE_MODELS, "sequences": SEQUENCE_MODELS, "solutions": SOLUTION_MODELS}
+"""Each temporal analysis -> the trained models it reads (what its rule waits for)."""
 
 
 def check(cfg: dict[str, Any], given: set[str] | None = None) -> None:

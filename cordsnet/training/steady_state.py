@@ -43,16 +43,11 @@ def load_folded(ctx: StageContext) -> FoldedCNN:
 
 
 class SteadyStateMatcher(nn.Module):
-    """The parameters stage s2 fits: each area's recurrent kernel W_l and per-unit bias b_l, as plain tensors.
+    """The parameters stage s2 fits: each area's recurrent kernel W_l and per-unit bias b_l, as plain tensors, from
+    W = 0 and b = 0; :meth:`write_into` assigns them to the weight-normalised model (the same network).
 
-    The fit starts from W = 0 (the feedforward network, no recurrence) and b = 0, and works on the effective
-    weight rather than on CordsNet's weight-normalised (g, v): with g small and v a random direction,
-    weight normalisation scales the updates of W's direction by g / ||v|| and the fit barely moves (measured on
-    MNIST-5k R2: relative error 0.90 after 31 steps, against 0.09 for area 0 from W = 0). The result is written into
-    the weight-normalised model at the end (:func:`~cordsnet.training.fold.set_weight`), which is the same network.
-    b starts at 0 rather than at the folded bias B: the bias that makes the steady state match is about (I - W) B,
-    far from B once W is large, and AdamW's bounded steps did not cover the distance (MNIST-5k R2, area 1, 300
-    steps: steady-state error 2.47 from B, 0.19 from 0; area 0: 0.007 either way).
+    Why the effective kernel and a zero start: fitting the weight-normalised (g, v) from a random v barely moves, and
+    the matching bias is far from the folded one (measured in docs/training.md, "Steady-state matching").
     """
 
     def __init__(self, model: CordsNet):

@@ -13,19 +13,18 @@ TEMPORAL_RESULTS = (
 )
 TEMPORAL_TABLES = [str(L.table(name, ext)) for name in ("noise_robustness", "noise_accuracy", "sequences",
                                                          "solutions") for ext in ("csv", "md", "provenance.json")]
-TEMPORAL_STAGES = {"noise": ("finetune", "cnn", "rcnn"), "sequences": ("finetune", "cnn", "rcnn")}
-"""analysis -> the trained models it reads (cordsnet.temporal.noise.NOISE_MODELS, temporal.SEQUENCE_MODELS)"""
+from cordsnet.temporal.settings import MODELS as TEMPORAL_MODELS  # what each analysis reads, said by the library
 
 
 def temporal_inputs(w):
     return {"data": prepared(w.dataset),
-            "models": [str(L.checkpoint(w.dataset, w.depth, s)) for s in TEMPORAL_STAGES[w.kind]]}
+            "models": [str(L.checkpoint(w.dataset, w.depth, s)) for s in TEMPORAL_MODELS[w.kind].values()]}
 
 
 def solution_inputs(w):
     dataset, depth = solution_row(CFG)
     return {"data": prepared(dataset),
-            "models": [str(L.checkpoint(dataset, depth, s)) for s in ("finetune", "early_readout")]}
+            "models": [str(L.checkpoint(dataset, depth, s)) for s in TEMPORAL_MODELS["solutions"].values()]}
 
 
 rule temporal:  # results and tables only: `snakemake figures` draws them
