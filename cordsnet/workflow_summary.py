@@ -1,4 +1,5 @@
-"""Summarise a workflow run from the benchmark files Snakemake writes for every job (``benchmark:`` directive).
+"""Summarise a workflow run from the benchmark files Snakemake writes for every job (``benchmark:`` directive), and
+its cost ledger (:mod:`cordsnet.ledger`) from Snakemake's metadata.
 
 Snakemake records each job's wall time and peak memory in ``<results>/benchmarks/**/<job>.tsv``; the run's total
 wall time can only be measured outside it (``make reproduce`` does), so it is passed in.
@@ -9,11 +10,14 @@ from __future__ import annotations
 import argparse
 import csv
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
 from cordsnet.commands import command
+from cordsnet.io import write_json, write_text
 from cordsnet.layout import Layout
+from cordsnet.ledger import ledger, markdown, read_jobs, update_costs
 from cordsnet.provenance import record
 from cordsnet.tables import write_table
 
@@ -64,6 +68,10 @@ def append_history(path: str | Path, provenance: dict[str, Any], totals: dict[st
 # -- command (`make reproduce`) ----------------------------------------------------------------------------------
 def _add_summary(p: argparse.ArgumentParser) -> None:
     p.add_argument("--wall-seconds", type=float, required=True, help="measured wall time of the whole run")
+    p.add_argument("--metadata", default=".snakemake/metadata",
+                   help="Snakemake's metadata folder of the run, for the cost ledger (default: %(default)s)")
+    p.add_argument("--cores", type=int, default=os.cpu_count(), help="cores of the machine that ran it (default: "
+                   "this machine's)")
 
 
 @command("workflow-summary", "per-job times and peak memory from the rules' benchmark files, with the run's wall "
@@ -78,6 +86,14 @@ def _workflow_summary(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
                 f"({totals['wall_seconds'] / 60:.1f} min); jobs' own time summed {totals['job_seconds']:.0f} s; "
                 f"largest peak RSS {totals['max_rss_mb']:.0f} MB. Jobs that were up to date did not run and "
                 "keep the time of the run that made them.")
+    if Path(args.metadata).is_dir():  # the cost ledger: by concern, stage and model, critical path, projections
+        led = ledger(read_jobs(args.metadata), args.wall_seconds, args.cores, cfg["run"]["threads"])
+        write_json(bench / "ledger.json", {**led, "provenance": prov})
+        md = bench / "workflow.md"
+        write_text(md, md.read_text().rstrip() + "\n\n" + markdown(led))
+    write_json(bench / "update_costs.json", {"rows": update_costs(Layout.from_config(cfg).results / "models"),
+                                             "unit": "seconds per optimiser update, this run's machine",
+                                             "provenance": prov})
     history = bench / HISTORY_NAME
     append_history(history, prov, totals)
     logging.getLogger("cordsnet").info("wall %.0f s, jobs %.0f s (history: %s)", totals["wall_seconds"],
