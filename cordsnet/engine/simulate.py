@@ -156,7 +156,8 @@ def _cached_weights(model: CordsNet):
 def simulate(model: CordsNet, schedule: Schedule, *, spontaneous_steps: int = 100, input_noise: float = 0.0,
              state_noise: float = 0.0, record: Sequence[int] = (), record_steps: slice | None = None,
              generator: torch.Generator | None = None, precision: str = "fp32", use_cache: bool = True,
-             batch_size: int | None = None, warmup_grad: bool = True) -> SimulationResult:
+             batch_size: int | None = None, warmup_grad: bool = True,
+             readout_steps: slice | None = None) -> SimulationResult:
     """Run the spontaneous warm-up, then ``schedule``; read out at every step.
 
     Args:
@@ -168,6 +169,8 @@ def simulate(model: CordsNet, schedule: Schedule, *, spontaneous_steps: int = 10
         batch_size: needed only when the schedule holds no image.
         warmup_grad: with gradients enabled, back-propagate through the spontaneous warm-up (True) or run it without
             gradients and start from its detached state (False, as the released training scripts do).
+        readout_steps: the steps whose logits are computed and returned (default: every step); training reads out
+            only the window its loss reads, and skips the rest (the same numbers, less work).
     """
     if precision not in ("fp32", "bf16"):
         raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
@@ -196,6 +199,7 @@ def simulate(model: CordsNet, schedule: Schedule, *, spontaneous_steps: int = 10
     total = sum(steps for _, steps in schedule)
     keep = range(total)[record_steps] if record_steps is not None else range(total)
     keep_set = set(keep)
+    read = set(range(total)[readout_steps]) if readout_steps is not None else None
     recorded: dict[int, list[torch.Tensor]] = {i: [] for i in record}
     logits: list[torch.Tensor] = []
     detached = None
@@ -229,7 +233,8 @@ def simulate(model: CordsNet, schedule: Schedule, *, spontaneous_steps: int = 10
                     noise = torch.randn(base.shape, generator=generator, dtype=dtype, device=device)
                     const0, stem_skip = runner.drives(model.stem(base + input_noise * noise), states[0])
                 states = runner.step(states, const0, stem_skip)
-                logits.append(runner.readout(states).float())
+                if read is None or t in read:
+                    logits.append(runner.readout(states).float())
                 if t in keep_set:
                     for i in record:
                         recorded[i].append(states[i].float().clone() if not grad else states[i])

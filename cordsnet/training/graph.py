@@ -54,6 +54,9 @@ class Stage:
     """its simulated image-steps make up the controls' training budget"""
     control: bool = False
     """a control of Table 1: trained from random initialisation with the method's budget (``training.controls``)"""
+    same_start: bool = False
+    """it starts from its predecessor's kept model, run under the same protocol (annealing's slope 1 is the identity
+    of the linear RNN): its start score is the predecessor's validation score, not a second pass over the split"""
 
     def runner_function(self) -> Callable[[Any], dict[str, Any] | None]:
         module, function = self.runner.split(":")
@@ -71,12 +74,14 @@ STAGE_TABLE: dict[str, Stage] = {s.name: s for s in (
            "contraction_iterations", "eval_max_images") + _SHARED, "init_linear", "cordsnet",
           "cordsnet.training.steady_state:fit_linear_rnn", simulated=True, budget=True),
     Stage("linear_rnn", "s3: linear RNN trained in time", "init_linear", ("linear_rnn",) + _IN_TIME + _SHARED,
-          "linear_rnn", "cordsnet", f"{_RUNNERS}:train_linear_rnn", seeded=True, simulated=True, budget=True),
+          "linear_rnn", "cordsnet", f"{_RUNNERS}:train_linear_rnn", seeded=True, simulated=True, budget=True,
+          same_start=True),
     Stage("anneal", "s4: PReLU slope annealed 1 -> 0, spontaneous penalty added", "linear_rnn",
           ("anneal", "anneal_hold") + _PENALTY + _IN_TIME + _SHARED, "anneal", "cordsnet",
-          f"{_RUNNERS}:anneal", seeded=True, simulated=True, budget=True),
+          f"{_RUNNERS}:anneal", seeded=True, simulated=True, budget=True, same_start=True),
     Stage("finetune", "s5: ReLU model fine-tuned", "anneal", ("finetune",) + _PENALTY + _IN_TIME + _SHARED,
-          "finetune", "cordsnet", f"{_RUNNERS}:finetune", seeded=True, simulated=True, budget=True),
+          "finetune", "cordsnet", f"{_RUNNERS}:finetune", seeded=True, simulated=True, budget=True,
+          same_start=True),
     Stage("direct", "control: CordsNet from random initialisation, the method's budget", "finetune",
           ("controls",) + _PENALTY + _IN_TIME + _SHARED, "controls", "cordsnet", f"{_RUNNERS}:train_direct",
           seeded=True, simulated=True, control=True),

@@ -17,6 +17,7 @@ from cordsnet.models.build import build_cordsnet
 from cordsnet.models.fcrnn import FCRNN
 from cordsnet.training.context import StageContext, batch_image_steps, optimizer, selection_metrics
 from cordsnet.training.evaluate import evaluate_recurrent, validation_accuracy
+from cordsnet.training.graph import STAGE_TABLE
 from cordsnet.training.loop import (
     cosine_decay,
     stage_steps,
@@ -56,6 +57,15 @@ class TimeTraining:
     metrics_extra: dict[str, Any] = field(default_factory=dict)
 
 
+def set_slope(model: CordsNet, slope: float) -> None:
+    """Annealing's shared PReLU slope; at 0 the model takes the ReLU path, the same function computed with less work
+    (the engine skips relu(r) on non-negative states and one op per area; docs/benchmarks.md, "Exact savings")."""
+    if slope == 0.0:
+        model.set_nonlinearity("relu")
+    else:
+        model.set_nonlinearity("prelu", slope)
+
+
 def train_in_time(ctx: StageContext, job: TimeTraining) -> dict[str, Any] | None:
     """s3-s5 and the controls: simulate in time, ramp loss (+ spontaneous penalty), AdamW, evaluate."""
     cfg, st = ctx.cfg, ctx.settings
@@ -74,7 +84,7 @@ def train_in_time(ctx: StageContext, job: TimeTraining) -> dict[str, Any] | None
 
     def loss_fn(step, x, y):
         if slope is not None:
-            model.set_nonlinearity("prelu", slope(step))
+            set_slope(model, slope(step))
         out = job.protocol(x, job.penalty)
         loss = ramp_loss(out.logits, y, window, ramp)
         metrics = {"acc": float((out.logits[-1].argmax(1) == y).float().mean())}
@@ -103,8 +113,10 @@ def train_in_time(ctx: StageContext, job: TimeTraining) -> dict[str, Any] | None
 
     # annealing: only states trained at the final slope (ReLU) may be kept
     eligible = None if slope is None else (lambda step: step > 0 and slope(step - 1) == 0.0)
+    start = ctx.predecessor_metrics()["val_accuracy"] if STAGE_TABLE[ctx.stage].same_start else None
     res = train(model, opt, data, ctx.loop(steps), loss_fn, scheduler=scheduler, extra_state=extra,
-                restore_extra=restore, stop_after=ctx.stop_after, validate=validate, eligible=eligible)
+                restore_extra=restore, stop_after=ctx.stop_after, validate=validate, eligible=eligible,
+                start_score=start)
     if res.steps < steps:
         return None
     if slope is not None:

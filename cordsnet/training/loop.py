@@ -10,7 +10,8 @@ own state; they load with ``torch.load(weights_only=True)``. A non-finite loss s
 names the last good checkpoint, which is kept.
 
 Model selection: with a ``validate`` callback the loop scores the model on the validation split at the start and at
-evenly spaced steps (``LoopConfig.evaluations``), keeps the best state among the steps that ``eligible`` allows
+evenly spaced steps (``LoopConfig.evaluations``; those that ``eligible`` rules out are skipped, as their state could
+never be kept), keeps the best state among the steps that ``eligible`` allows
 (annealing: only once the nonlinearity is the final one), and carries both in its checkpoints, so that a resumed run
 selects exactly what an uninterrupted one would. The caller loads ``LoopResult.best_state``.
 
@@ -146,12 +147,15 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data: TensorData, 
           loss_fn: Callable[[int, torch.Tensor, torch.Tensor], tuple[torch.Tensor, dict[str, float]]],
           scheduler: Callable[[int], float] | None = None, extra_state: Callable[[], dict] | None = None,
           restore_extra: Callable[[dict], None] | None = None, stop_after: int | None = None,
-          validate: Callable[[], float] | None = None, eligible: Callable[[int], bool] | None = None) -> LoopResult:
+          validate: Callable[[], float] | None = None, eligible: Callable[[int], bool] | None = None,
+          start_score: float | None = None) -> LoopResult:
     """Run ``cfg.steps`` optimiser steps of ``loss_fn(step, x, y) -> (loss, metrics)``, resuming if possible.
 
     ``scheduler(step)`` returns the learning-rate multiplier of a step. ``stop_after`` ends early after that many
     steps (tests use it to simulate a kill). ``validate()`` scores the model as it is (validation accuracy, higher
     is better); ``eligible(step)`` says whether the model after ``step`` steps may be selected (default: all).
+    ``start_score``: the model's validation score as it starts, already known (the predecessor's kept model, scored
+    by the predecessor under the same protocol), so the start is not scored twice.
     """
     rank, size = world()
     start, history = 0, []
@@ -160,8 +164,8 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data: TensorData, 
     eligible = eligible or (lambda step: True)
     at = evaluation_steps(cfg.steps, cfg.evaluations) if validate is not None else set()
 
-    def score(step: int) -> None:
-        acc = float(validate())
+    def score(step: int, known: float | None = None) -> None:
+        acc = float(validate()) if known is None else float(known)
         validation.append({"step": step, "val_accuracy": acc})
         # ties go to the later step: as good on validation, and further along the stage's recipe
         if eligible(step) and acc >= best["score"]:
@@ -184,7 +188,7 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data: TensorData, 
             best.update(state["best"])
         log.info("%s: resuming from step %d (%s)", cfg.desc, start, cfg.checkpoint)
     elif validate is not None:
-        score(0)
+        score(0, start_score)
     params = [p for p in model.parameters() if p.requires_grad]
     bar = tqdm(total=cfg.steps, initial=start, desc=cfg.desc, disable=rank != 0 or os.environ.get("CORDSNET_NO_TQDM"),
                mininterval=2.0, dynamic_ncols=True)
@@ -225,7 +229,7 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, data: TensorData, 
                        "lr": optimizer.param_groups[0]["lr"]}
             if step % cfg.log_every == 0 or step == cfg.steps:
                 history.append(metrics)
-            if step in at:
+            if step in at and eligible(step):  # a state that cannot be kept is not scored
                 score(step)
             bar.update(1)
             bar.set_postfix({k: f"{v:.3g}" for k, v in metrics.items() if k in ("loss", "acc", "mse", "slope")})

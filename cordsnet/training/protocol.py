@@ -22,7 +22,7 @@ log = logging.getLogger("cordsnet")
 @dataclass
 class ProtocolOutput:
     logits: torch.Tensor
-    """T x B x classes over the stimulus steps"""
+    """T x B x classes over the stimulus steps; with gradients (training), over the readout window only"""
     recorded: dict[int, torch.Tensor]
     """area -> the states of the last ``penalty_steps`` post-stimulus steps (empty without the penalty)"""
     spontaneous: list[torch.Tensor]
@@ -35,15 +35,20 @@ logits are asked for (evaluation passes images always)."""
 
 
 def cordsnet_protocol(model: CordsNet, sim: dict[str, Any], warmup_grad: bool = True) -> Protocol:
-    """CordsNet under the protocol: warm-up, image for ``stimulus_steps``, then (for the penalty) a blank."""
+    """CordsNet under the protocol: warm-up, image for ``stimulus_steps``, then (for the penalty) a blank. With
+    gradients (training) only the readout window is read out: the loss reads nothing else, and evaluation, which
+    reads every step, runs without gradients."""
 
     def run(x: torch.Tensor, post: bool) -> ProtocolOutput:
         post = post and sim["post_stimulus_steps"] > 0
         schedule = [(x, sim["stimulus_steps"])] + ([(None, sim["post_stimulus_steps"])] if post else [])
         total = sim["stimulus_steps"] + (sim["post_stimulus_steps"] if post else 0)
+        window = (slice(sim["stimulus_steps"] - sim["readout_steps"], sim["stimulus_steps"])
+                  if torch.is_grad_enabled() else None)
         out = simulate(model, schedule, spontaneous_steps=sim["spontaneous_steps"], precision=_precision(sim),
                        record=list(range(model.depth)) if post else [],
-                       record_steps=slice(total - sim["penalty_steps"], total), warmup_grad=warmup_grad)
+                       record_steps=slice(total - sim["penalty_steps"], total), warmup_grad=warmup_grad,
+                       readout_steps=window)
         return ProtocolOutput(out.logits[: sim["stimulus_steps"]], out.states, out.spontaneous)
 
     return run

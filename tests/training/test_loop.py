@@ -55,6 +55,14 @@ def test_evaluation_steps_are_evenly_spaced_and_end_at_the_last_step():
     assert evaluation_steps(5, 0) == set()
 
 
+def test_a_known_start_score_is_used_not_recomputed(tmp_path):
+    """A stage that starts from its predecessor's kept model takes that model's score (``start_score``)."""
+    model, opt, data, cfg, loss_fn = _setup(tmp_path, "s.pt")
+    calls = []
+    res = train(model, opt, data, cfg, loss_fn, validate=lambda: calls.append(1) or 0.1, start_score=0.75)
+    assert res.start_accuracy == 0.75 and len(calls) == len(res.validation) - 1
+
+
 def test_the_best_validation_state_is_kept_with_its_start_and_curve(tmp_path):
     _, res = _run(tmp_path, "a.pt")
     assert [v["step"] for v in res.validation] == [0, 2, 4, 6, 8]
@@ -65,9 +73,11 @@ def test_the_best_validation_state_is_kept_with_its_start_and_curve(tmp_path):
     assert all(torch.equal(res.best_state[k], v) for k, v in model.state_dict().items())
 
 
-def test_only_eligible_steps_can_be_kept(tmp_path):
+def test_only_eligible_steps_can_be_kept_and_only_they_are_scored(tmp_path):
     _, res = _run(tmp_path, "a.pt", eligible=lambda step: step >= 6)  # e.g. annealing: the ReLU steps
     assert res.best_step == 8 and res.best_accuracy == 0.8
+    # the start is scored (the stage table's start value); steps 2 and 4 could never be kept, so cost no pass
+    assert [v["step"] for v in res.validation] == [0, 6, 8]
     _, none = _run(tmp_path, "b.pt", eligible=lambda step: False)
     assert none.best_state is None and none.best_step is None
 

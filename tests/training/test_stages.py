@@ -431,3 +431,35 @@ def test_init_linear_selects_its_contraction_weight_on_validation(tiny_pipeline,
     copy_stages(tiny_pipeline, alone, ["cnn", "fold"])
     run_stage("init_linear", alone, "mnist", 2)
     assert same(kept, weights(alone, "init_linear"))
+
+
+def test_the_exact_savings_change_no_weight_and_no_score(tiny_pipeline, tiny_cfg, tmp_path, monkeypatch):
+    """Annealing's ReLU path at slope 0, the start scores taken from the predecessor and training's readout of the
+    loss's window only (docs/benchmarks.md, "Exact savings") give the same checkpoints and the same validation
+    curves as the work they save: the PReLU path at slope 0, a second validation pass at every stage's start, and a
+    readout at every step."""
+    import dataclasses
+
+    import cordsnet.training.graph as graph
+    import cordsnet.training.in_time as in_time
+    import cordsnet.training.protocol as protocol
+
+    copy_stages(tiny_pipeline, tiny_cfg, ("cnn", "fold", "init_linear"))
+    for stage in ("linear_rnn", "anneal", "finetune"):
+        run_stage(stage, tiny_cfg, "mnist", 2)
+    saved = {s: (weights(tiny_cfg, s), metrics(tiny_cfg, s)) for s in ("linear_rnn", "anneal", "finetune")}
+
+    slow = copy.deepcopy(tiny_cfg)
+    slow["paths"]["results"] = str(tmp_path / "slow")
+    copy_stages(tiny_pipeline, slow, ("cnn", "fold", "init_linear"))
+    monkeypatch.setattr(in_time, "set_slope", lambda model, s: model.set_nonlinearity("prelu", s))
+    table = {n: dataclasses.replace(s, same_start=False) for n, s in graph.STAGE_TABLE.items()}
+    monkeypatch.setattr(in_time, "STAGE_TABLE", table)
+    every_step = protocol.simulate
+    monkeypatch.setattr(protocol, "simulate", lambda *a, readout_steps=None, **k: every_step(*a, **k))
+    for stage in ("linear_rnn", "anneal", "finetune"):
+        run_stage(stage, slow, "mnist", 2)
+        w, m = saved[stage]
+        assert same(w, weights(slow, stage)), stage
+        assert m["validation"] == metrics(slow, stage)["validation"], stage
+        assert m["val_accuracy_start"] == metrics(slow, stage)["val_accuracy_start"], stage
