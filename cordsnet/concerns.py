@@ -143,8 +143,9 @@ CONCERNS: dict[str, Concern] = {
     )
 }
 
-RUN_COMMANDS = ("cordsnet.workflow_summary",)
-"""modules registering commands about the run itself, of no concern (``workflow-summary``)"""
+RUN_COMMANDS = ("cordsnet.workflow_summary", "cordsnet.authors", "cordsnet.classify")
+"""modules registering commands of no concern: the run's summary (``workflow-summary``), the authors' released model
+(``import-authors``, ``classify``)"""
 
 
 def command_modules() -> list[str]:
