@@ -4,7 +4,9 @@
 - :mod:`~cordsnet.dynamics.eigen`: the paper's Arnoldi iteration, ARPACK, power iteration.
 - :mod:`~cordsnet.dynamics.spectra`: exact FFT singular values / eigenvalues, scaling to a spectral radius.
 - :mod:`~cordsnet.dynamics.regimes`: stable, oscillatory and chaotic regimes with measured diagnostics.
-- :mod:`~cordsnet.dynamics.trajectories`: PCA projections of activity over time.
+- :mod:`~cordsnet.dynamics.trajectories`: a trained network held on its stimulus (steady-state vs transient),
+  PCA projections of activity over time.
+- :mod:`~cordsnet.dynamics.analysis`: the concern's driver and commands (Fig 4A, Fig S1A, Fig 1B / S1B).
 """
 
 from cordsnet.dynamics.eigen import arnoldi, arpack_eigs, power_iteration

@@ -11,6 +11,8 @@
   held-out predictions ceiled by the reliability, and compares two models with a paired bootstrap over images;
 - :mod:`cordsnet.neural.surrogate` writes a labelled synthetic surrogate of the recordings, with known ground truth,
   in the same format, for runs that cannot reach the real ones;
+- :mod:`cordsnet.neural.recordings` writes the surrogate from a trained network, or reads the recordings and restricts
+  them to the chosen images and window;
 - :mod:`cordsnet.neural.settings` says which models and clock the configuration means (torch-free).
 
 :mod:`cordsnet.neural.analysis` chains them over the trained models (docs/neural.md).
