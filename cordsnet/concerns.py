@@ -133,7 +133,7 @@ CONCERNS: dict[str, Concern] = {
                 checks="cordsnet.ablation.settings"),
         Concern("claims", "the replication scorecard, claims C1-C11",
                 ("run", "paths", "data", "model", "multiarea", "claims"),
-                ("run.seed", "run.seeds", "data.datasets", "model.depths", "multiarea.tasks", "claims"),
+                ("run.seed", "run.seeds", "data.datasets", "model.depths", "claims"),
                 ("cordsnet/claims", "cordsnet/training/__init__.py", "cordsnet/training/graph.py",
                  "cordsnet/training/table1.py"),
                 outs=tables("claims") + ("tables/claims.json",),

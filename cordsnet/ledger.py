@@ -213,14 +213,17 @@ def markdown(led: dict[str, Any]) -> str:
     lines = ["## Cost ledger", "",
              f"{led['jobs']} jobs, {led['job_seconds']:.0f} s of job time; measured wall time "
              f"{_minutes(led['wall_seconds'])} on {led['machine_cores']} cores "
-             f"({led['cores_per_job']} core per job): core use {led['core_use']:.0%}. "
+             f"({led['cores_per_job']} core per job): core use {led['core_use'] or 0:.0%}. "
              f"Critical path {_minutes(led['critical_path_seconds'])} ({len(led['critical_path'])} jobs): no number "
              "of cores finishes sooner.", "",
              "| cores | projected wall time | against the measured run |", "|---|---|---|"]
     for n, s in led["projected_wall_seconds"].items():
-        note = (f"measured {_minutes(led['wall_seconds'])} ({led['wall_seconds'] / s:.2f} x the projection)"
-                if int(n) == led["machine_cores"] else
-                f"{s / led['critical_path_seconds']:.2f} x the critical path")
+        if not s or not led["critical_path_seconds"]:
+            note = "no job time recorded"
+        elif int(n) == led["machine_cores"]:
+            note = f"measured {_minutes(led['wall_seconds'])} ({led['wall_seconds'] / s:.2f} x the projection)"
+        else:
+            note = f"{s / led['critical_path_seconds']:.2f} x the critical path"
         lines.append(f"| {n} | {_minutes(s)} | {note} |")
     lines += ["", "Projection: list scheduling of this run's DAG with its measured job times, the job heading the "
               "longest remaining chain first.", ""]

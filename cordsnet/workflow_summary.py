@@ -86,8 +86,9 @@ def _workflow_summary(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
                 f"({totals['wall_seconds'] / 60:.1f} min); jobs' own time summed {totals['job_seconds']:.0f} s; "
                 f"largest peak RSS {totals['max_rss_mb']:.0f} MB. Jobs that were up to date did not run and "
                 "keep the time of the run that made them.")
-    if Path(args.metadata).is_dir():  # the cost ledger: by concern, stage and model, critical path, projections
-        led = ledger(read_jobs(args.metadata), args.wall_seconds, args.cores, cfg["run"]["threads"])
+    jobs = read_jobs(args.metadata) if Path(args.metadata).is_dir() else []
+    if jobs:  # the cost ledger: by concern, stage and model, critical path, projections
+        led = ledger(jobs, args.wall_seconds, args.cores, cfg["run"]["threads"])
         write_json(bench / "ledger.json", {**led, "provenance": prov})
         md = bench / "workflow.md"
         write_text(md, md.read_text().rstrip() + "\n\n" + markdown(led))

@@ -28,6 +28,19 @@ def test_each_scale_names_its_own_config_file_and_paths(scale):
     assert (cfg["paths"]["data"], cfg["paths"]["results"]) == (entry["data"], entry["results"])
 
 
+@pytest.mark.parametrize("scale", sorted(SCALE_CONFIGS))
+@pytest.mark.parametrize("name", sorted(CONCERNS))
+def test_every_declared_param_is_written_in_each_scales_config_file(scale, name):
+    """DVC reads params from the file itself, not from the schema's defaults: a key a file leaves to its default
+    makes `dvc repro` fail ("Parameters ... are missing")."""
+    raw = yaml.safe_load((REPO / SCALE_CONFIGS[scale]).read_text())
+    for key in CONCERNS[name].params:
+        node = raw
+        for part in key.split("."):
+            assert isinstance(node, dict) and part in node, f"{SCALE_CONFIGS[scale]} does not set {key} ({name})"
+            node = node[part]
+
+
 def _module_path(graph, module: str) -> str:
     parts = module.split(".")
     package = REPO.joinpath(*parts)

@@ -70,3 +70,8 @@ def test_update_costs_price_each_trained_stage(tmp_path):
     (row,) = update_costs(tmp_path / "models")
     assert row == {"dataset": "fmnist", "depth": "4", "seed": "1", "stage": "anneal", "scale": "default",
                    "steps": 280, "seconds": 140.0, "seconds_per_update": 0.5}
+
+
+def test_a_run_with_no_recorded_job_time_still_writes_its_ledger():
+    led = ledger([job("table1", "results/tables/table1.csv", seconds=0.0)], wall_seconds=20.0, machine_cores=2)
+    assert "no job time recorded" in markdown(led)
