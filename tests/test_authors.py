@@ -117,6 +117,7 @@ def test_imported_logits_are_the_releases_over_its_protocol(paper_cfg, depth, im
     assert want[-1].std() > 0  # the comparison is not of constants
 
 
+@pytest.mark.slow
 def test_one_short_run_at_224_px(paper_cfg):
     sd = release_state(8, 224, seed=3)
     model = load_release(sd, model_for(paper_cfg, "imagenet", 8, sd["conv_bias.0"]))

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from cordsnet.io import load_tensors
@@ -13,6 +14,7 @@ from cordsnet.training import run_stage
 from tests.conftest import copy_stages
 
 
+@pytest.mark.slow  # two processes through torch.distributed: an end-to-end run
 def test_two_processes_match_one_process(tiny_pipeline, tiny_cfg, clone, tmp_path):
     tiny_cfg["training"]["linear_rnn"].update(batch_size=8, max_batches_per_epoch=3)
     two = clone(tiny_cfg)
