@@ -18,7 +18,6 @@ atomically, the metrics last).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
 import re
 from pathlib import Path
@@ -31,7 +30,7 @@ from cordsnet.commands import command
 from cordsnet.io import load_tensors, save_tensors, write_json
 from cordsnet.layout import Layout
 from cordsnet.models.cordsnet import CordsNet
-from cordsnet.provenance import record
+from cordsnet.provenance import record, sha256_file
 from cordsnet.training.fold import set_weight
 
 log = logging.getLogger("cordsnet")
@@ -83,17 +82,23 @@ def _weight(module: nn.Module) -> torch.Tensor:
     return module.weight.detach()
 
 
-def read_release(path: str | Path) -> dict[str, torch.Tensor]:
-    """The release's state dict, ``module.`` prefixes removed; an error naming the file if it is not one."""
+def _load(path: str | Path) -> Any:
+    """What ``path`` holds (``torch.load(weights_only=True)``), or an error naming the file."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist: pass the path of the authors' cordsnetr8.pth (their "
                                 "release; docs/authors-checkpoint.md says where to get it)")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        return load_tensors(path)
     except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same clear message
         raise ReleaseFormatError(f"{path} is not a torch state dict ({type(exc).__name__}: {exc}); pass the "
                                  "release's cordsnetr8.pth itself") from None
+
+
+def read_release(path: str | Path, state: Any = None) -> dict[str, torch.Tensor]:
+    """The release's state dict (``state``: already loaded from ``path``), ``module.`` prefixes removed; an error
+    naming the file if it is not one."""
+    state = _load(path) if state is None else state
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ReleaseFormatError(f"{path} holds a {type(state).__name__}, not a state dict of tensors: pass the "
                                  "release's cordsnetr8.pth, saved with model.state_dict()")
@@ -162,14 +167,6 @@ def model_for(cfg: dict[str, Any], dataset: str, depth: int, first_bias: torch.T
     return CordsNet.from_config(m, dataset, depth, image_size=int(first_bias.shape[-1]) * per_px).eval()
 
 
-def sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def import_release(path: str | Path, cfg: dict[str, Any], dataset: str = "imagenet", depth: int = 8
                    ) -> tuple[Path, dict[str, Any]]:
     """Import the release file into ``cfg``'s layout as the ``finetune`` model of (dataset, depth): its checkpoint
@@ -181,7 +178,7 @@ def import_release(path: str | Path, cfg: dict[str, Any], dataset: str = "imagen
     model = load_release(state, model_for(cfg, dataset, depth, state["conv_bias.0"]), str(path))
     L = Layout.from_config(cfg)
     out = L.checkpoint(dataset, depth, STAGE)
-    digest = sha256(path)
+    digest = sha256_file(path)
     save_tensors(out, {"model": model.state_dict(), "nonlinearity": "relu"})
     metrics = {"stage": STAGE, "dataset": dataset, "depth": depth, "scale": cfg["run"]["scale"],
                "imported": True, "trained_here": False,
@@ -212,17 +209,12 @@ def _import_cli(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
 def load_weights(path: str | Path, cfg: dict[str, Any], dataset: str, depth: int) -> CordsNet:
     """A model from either format: the release's state dict, or a checkpoint this project wrote (``{"model": ...}``);
     never random weights."""
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"{path} does not exist: pass the release's cordsnetr8.pth or a checkpoint.pt")
-    try:
-        state = load_tensors(path)
-    except Exception:  # noqa: BLE001 - read_release names the fault
-        state = None
+    state = _load(path)
     if isinstance(state, dict) and isinstance(state.get("model"), dict):
         model = model_for(cfg, dataset, depth, state["model"]["areas.0.bias"])
         model.load_state_dict(state["model"])
         return model.eval()
-    release = read_release(path)
+    release = read_release(path, state)
     if "conv_bias.0" not in release:
         raise ReleaseFormatError(f"{path} is neither the release's state dict nor a checkpoint of this project")
     return load_release(release, model_for(cfg, dataset, depth, release["conv_bias.0"]), str(path))

@@ -100,12 +100,18 @@ def edges(jobs: list[Job]) -> dict[int, set[int]]:
     return {i: {writer[p] for p in job.inputs if p in writer and writer[p] != i} for i, job in enumerate(jobs)}
 
 
-def bottom_levels(jobs: list[Job], deps: dict[int, set[int]]) -> list[float]:
-    """Each job's longest chain to the end of the DAG (itself included), in seconds."""
+def _children(deps: dict[int, set[int]]) -> dict[int, list[int]]:
+    """job index -> the jobs that read its outputs (``deps`` reversed)."""
     children: dict[int, list[int]] = defaultdict(list)
     for i, ds in deps.items():
         for d in ds:
             children[d].append(i)
+    return children
+
+
+def bottom_levels(jobs: list[Job], deps: dict[int, set[int]]) -> list[float]:
+    """Each job's longest chain to the end of the DAG (itself included), in seconds."""
+    children = _children(deps)
     level: dict[int, float] = {}
 
     def visit(i: int) -> float:
@@ -120,11 +126,7 @@ def bottom_levels(jobs: list[Job], deps: dict[int, set[int]]) -> list[float]:
 
 def critical_path(jobs: list[Job], deps: dict[int, set[int]]) -> tuple[float, list[int]]:
     """(seconds, the chain of job indices) of the longest chain of dependent jobs."""
-    levels = bottom_levels(jobs, deps)
-    children: dict[int, list[int]] = defaultdict(list)
-    for i, ds in deps.items():
-        for d in ds:
-            children[d].append(i)
+    levels, children = bottom_levels(jobs, deps), _children(deps)
     if not jobs:
         return 0.0, []
     roots = [i for i in range(len(jobs)) if not deps[i]]
@@ -136,16 +138,14 @@ def critical_path(jobs: list[Job], deps: dict[int, set[int]]) -> tuple[float, li
     return levels[chain[0]], chain
 
 
-def list_schedule(jobs: list[Job], deps: dict[int, set[int]], cores: int, cores_per_job: int = 1) -> float:
+def list_schedule(jobs: list[Job], deps: dict[int, set[int]], cores: int, cores_per_job: int = 1,
+                  levels: list[float] | None = None) -> float:
     """The makespan (s) of the DAG on ``cores`` cores, each job holding ``cores_per_job`` of them, the ready job
-    heading the longest remaining chain first."""
+    heading the longest remaining chain first (``levels``: :func:`bottom_levels`, if already computed)."""
     per_job = min(cores_per_job, cores)
-    levels = bottom_levels(jobs, deps)
+    levels = bottom_levels(jobs, deps) if levels is None else levels
     waiting = {i: set(d) for i, d in deps.items()}
-    children: dict[int, list[int]] = defaultdict(list)
-    for i, ds in deps.items():
-        for d in ds:
-            children[d].append(i)
+    children = _children(deps)
     ready = [(-levels[i], i) for i, d in waiting.items() if not d]
     heapq.heapify(ready)
     running: list[tuple[float, int]] = []
@@ -181,7 +181,8 @@ def ledger(jobs: list[Job], wall_seconds: float | None, machine_cores: int, core
     span = (max(j.end for j in jobs) - min(j.start for j in jobs)) if jobs else 0.0
     wall = wall_seconds if wall_seconds else span
     path_seconds, chain = critical_path(jobs, deps)
-    projected = {n: round(list_schedule(jobs, deps, n, cores_per_job), 1) for n in PROJECTED_CORES}
+    levels = bottom_levels(jobs, deps)
+    projected = {n: round(list_schedule(jobs, deps, n, cores_per_job, levels), 1) for n in PROJECTED_CORES}
     return {
         "jobs": len(jobs), "job_seconds": round(job_seconds, 1), "wall_seconds": round(wall, 1),
         "metadata_span_seconds": round(span, 1), "machine_cores": machine_cores, "cores_per_job": cores_per_job,

@@ -11,7 +11,6 @@ file and how to make it.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -25,19 +24,10 @@ from cordsnet.layout import Layout
 from cordsnet.models import CordsNet
 from cordsnet.models.build import build_cnn, build_cordsnet, image_size
 from cordsnet.provenance import record
-from cordsnet.training.evaluate import (
-    evaluation_indices,
-    subset_note,
-)
+from cordsnet.training.evaluate import evaluation_indices, subset_note
 from cordsnet.training.fold import FoldedCNN
-from cordsnet.training.graph import (
-    STAGE_TABLE,
-)
-from cordsnet.training.loop import (
-    as_tensor_data,
-)
-
-log = logging.getLogger("cordsnet")
+from cordsnet.training.graph import STAGE_TABLE
+from cordsnet.training.loop import as_tensor_data
 
 
 def load_trained(cfg: dict[str, Any], dataset: str, depth: int, stage: str, path: Path | None = None) -> nn.Module:

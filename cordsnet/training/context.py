@@ -9,7 +9,6 @@ counts once per batch). Every stage is scored on the validation split when it st
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,20 +21,8 @@ from cordsnet.device import device_for
 from cordsnet.io import load_tensors, save_tensors
 from cordsnet.layout import Layout
 from cordsnet.provenance import record
-from cordsnet.training.graph import (
-    CONTROLS,
-    PREVIOUS,
-    STAGE_TABLE,
-    stage_config,
-    stage_seed_dir,
-)
-from cordsnet.training.loop import (
-    LoopConfig,
-    as_tensor_data,
-    world,
-)
-
-log = logging.getLogger("cordsnet")
+from cordsnet.training.graph import CONTROLS, PREVIOUS, STAGE_TABLE, stage_config, stage_seed_dir
+from cordsnet.training.loop import LoopConfig, as_tensor_data, world
 
 
 def optimizer(params, stage: dict[str, Any]) -> torch.optim.Optimizer:

@@ -18,11 +18,7 @@ from cordsnet.models.fcrnn import FCRNN
 from cordsnet.training.context import StageContext, batch_image_steps, optimizer, selection_metrics
 from cordsnet.training.evaluate import evaluate_recurrent, validation_accuracy
 from cordsnet.training.graph import STAGE_TABLE
-from cordsnet.training.loop import (
-    cosine_decay,
-    stage_steps,
-    train,
-)
+from cordsnet.training.loop import cosine_decay, stage_steps, train
 from cordsnet.training.losses import ramp_loss, spontaneous_penalty
 from cordsnet.training.protocol import Protocol, cordsnet_protocol, fcrnn_protocol
 

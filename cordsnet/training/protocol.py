@@ -5,7 +5,6 @@ each have theirs; the loss, the penalty and evaluation read only their :class:`P
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,8 +14,6 @@ import torch
 from cordsnet.engine import simulate
 from cordsnet.models import CordsNet
 from cordsnet.models.fcrnn import FCRNN
-
-log = logging.getLogger("cordsnet")
 
 
 @dataclass

@@ -32,27 +32,10 @@ from cordsnet.models.fcrnn import FCRNN, fcrnn_params, matched_hidden_size
 from cordsnet.training.context import StageContext, optimizer, selection_metrics
 from cordsnet.training.evaluate import evaluate_cnn
 from cordsnet.training.fold import FoldedCNN
-from cordsnet.training.graph import (
-    ALL_STAGES,
-    BUDGET_STAGES,
-    early_readout_steps,
-    require_seeded,
-    stage_sections,
-)
+from cordsnet.training.graph import ALL_STAGES, BUDGET_STAGES, early_readout_steps, require_seeded, stage_sections
 from cordsnet.training.graph import stage as stage_record
-from cordsnet.training.in_time import (
-    TimeTraining,
-    load_cordsnet,
-    protocol_of,
-    train_in_time,
-)
-from cordsnet.training.loop import (
-    stage_batches_per_epoch,
-    stage_steps,
-    train,
-    warmup_rounds_schedule,
-    world,
-)
+from cordsnet.training.in_time import TimeTraining, load_cordsnet, protocol_of, train_in_time
+from cordsnet.training.loop import stage_batches_per_epoch, stage_steps, train, warmup_rounds_schedule, world
 
 log = logging.getLogger("cordsnet")
 

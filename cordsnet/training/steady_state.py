@@ -25,11 +25,7 @@ from cordsnet.models.build import build_cnn, build_cordsnet
 from cordsnet.training.context import StageContext, optimizer
 from cordsnet.training.evaluate import evaluate_recurrent, validation_accuracy
 from cordsnet.training.fold import FoldedCNN, set_weight, transfer_to_cordsnet
-from cordsnet.training.loop import (
-    cosine_decay,
-    stage_steps,
-    train,
-)
+from cordsnet.training.loop import cosine_decay, stage_steps, train
 from cordsnet.training.losses import steady_state_loss
 from cordsnet.training.protocol import cordsnet_protocol
 

@@ -60,34 +60,13 @@ def _cell(st: dict[str, float | None]) -> str:
     return f"{st['mean']:.1f} ± {st['sd']:.1f} ({st['min']:.1f}-{st['max']:.1f})"
 
 
-def stage_accuracies(layout: Layout, dataset: str, depth: int, stage: str, folders: list) -> list[float]:
-    """The test accuracy (%, 2 decimals) of one stage of a row, per seed folder (one value for a shared stage)."""
-    return [round(100 * json.loads(layout.metrics(dataset, depth, stage, folder).read_text())["test_accuracy"], 2)
-            for folder in dict.fromkeys(stage_seed_dir(stage, f) for f in folders)]
-
-
-def table1_records(layout: Layout, datasets, depths, seeds_of: SeedsOf = _main_only, main_seed: int = 0
-                   ) -> list[dict[str, Any]]:
-    """Table 1 as data, keyed by stage (``tables/table1.json``, what the scorecard reads): per row its seeds, the
-    number of test images the recurrent models were scored on, and every stage's accuracy (%) per seed."""
-    out = []
-    for dataset in datasets:
-        for depth in depths:
-            folders = seeds_of(dataset, depth)
-            last = json.loads(layout.metrics(dataset, depth, list(COLUMNS)[-1]).read_text())
-            out.append({"dataset": dataset, "depth": int(depth),
-                        "seeds": [main_seed if f is None else int(f) for f in folders],
-                        "test_images": last.get("eval_images"),
-                        "accuracy": {stage: stage_accuracies(layout, dataset, depth, stage, folders)
-                                     for stage in COLUMNS}})
-    return out
-
-
 def table1_rows(layout: Layout, datasets, depths, seeds_of: SeedsOf = _main_only, main_seed: int = 0
-                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """(CSV rows, Markdown rows, the provenance of every metrics file read). A row's accuracy is the mean over its
-    seeds (the CNN is shared by them); the CSV keeps each column's SD, min, max and per-seed values."""
-    rows, md_rows, sources = [], [], []
+                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(CSV rows, Markdown rows, the provenance of every metrics file read, the table as data). A row's accuracy is
+    the mean over its seeds (the CNN is shared by them); the CSV keeps each column's SD, min, max and per-seed values.
+    The data (``tables/table1.json``, what the scorecard reads) give per row its seeds, the number of test images the
+    recurrent models were scored on, and every stage's accuracy (%) per seed, keyed by stage."""
+    rows, md_rows, sources, records = [], [], [], []
     for dataset in datasets:
         for depth in depths:
             folders = seeds_of(dataset, depth)
@@ -97,6 +76,7 @@ def table1_rows(layout: Layout, datasets, depths, seeds_of: SeedsOf = _main_only
             md: dict[str, Any] = {"dataset": dataset, "model": f"R{depth}", "seeds": len(folders)}
             data_note = scale = evaluation = n_images = None
             spreads: dict[str, Any] = {}
+            accuracy: dict[str, list[float]] = {}
             for stage, column in COLUMNS.items():
                 values = []
                 for folder in dict.fromkeys(stage_seed_dir(stage, f) for f in folders):
@@ -110,6 +90,7 @@ def table1_rows(layout: Layout, datasets, depths, seeds_of: SeedsOf = _main_only
                         evaluation, n_images = m.get("eval_subset"), m.get("eval_images")
                     sources.append({"file": str(path), "config_hash": m["provenance"]["config_hash"],
                                     "code_version": m["provenance"]["code_version"]})
+                accuracy[stage] = values
                 st = spread(values)
                 row[column], md[column] = st["mean"], _cell(st)
                 if stage != "cnn":  # the CNN is shared by the seeds: one value
@@ -122,7 +103,9 @@ def table1_rows(layout: Layout, datasets, depths, seeds_of: SeedsOf = _main_only
             md.update(notes)
             rows.append(row)
             md_rows.append(md)
-    return rows, md_rows, sources
+            records.append({"dataset": dataset, "depth": int(depth), "seeds": labels, "test_images": n_images,
+                            "accuracy": accuracy})
+    return rows, md_rows, sources, records
 
 
 def table1_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -205,10 +188,12 @@ def stage_table(cfg: dict[str, Any]) -> Table:
                  "best linear RNN on validation among training.contraction_weight).")
 
 
-def table1(cfg: dict[str, Any]) -> Table:
-    """Table 1 of a configuration's run, with its caption and the provenance of every file it read."""
-    rows, md_rows, sources = table1_rows(Layout.from_config(cfg), cfg["data"]["datasets"], cfg["model"]["depths"],
-                                         lambda d, n: row_seeds(cfg, d, n), cfg["run"]["seed"])
+def table1(cfg: dict[str, Any]) -> tuple[Table, list[dict[str, Any]]]:
+    """Table 1 of a configuration's run, with its caption and the provenance of every file it read; and the same
+    numbers as data (:func:`table1_rows`)."""
+    rows, md_rows, sources, records = table1_rows(Layout.from_config(cfg), cfg["data"]["datasets"],
+                                                  cfg["model"]["depths"], lambda d, n: row_seeds(cfg, d, n),
+                                                  cfg["run"]["seed"])
     seeds = [cfg["run"]["seed"], *extra_seeds(cfg)]
     prov = record({k: cfg[k] for k in ("model", "simulation", "training")}, seed=cfg["run"]["seed"],
                   scale=cfg["run"]["scale"], data=sorted({r["data"] for r in rows}),
@@ -223,7 +208,7 @@ def table1(cfg: dict[str, Any]) -> Table:
                  + "CordsNet (initialization method) is the model after steady-state matching, linear-RNN training "
                  "and annealing (s2-s4); direct training and the FC-RNN get the same budget in simulated image-steps. "
                  "Every stage and control keeps its best state on the validation split (held out of the training "
-                 "data); the test split gives only these numbers.", md_rows)
+                 "data); the test split gives only these numbers.", md_rows), records
 
 
 def _add_args(p: argparse.ArgumentParser) -> None:
@@ -237,11 +222,9 @@ def _add_args(p: argparse.ArgumentParser) -> None:
          _add_args,
          concern="training")
 def _cli(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
-    table = table1(cfg)
+    table, records = table1(cfg)
     table.write(args.out)
     write_json(Path(args.out).with_suffix(".metrics.json"), table1_metrics(table.rows))
-    records = table1_records(Layout.from_config(cfg), cfg["data"]["datasets"], cfg["model"]["depths"],
-                             lambda d, n: row_seeds(cfg, d, n), cfg["run"]["seed"])
     write_json(Path(args.out).with_suffix(".json"), {"rows": records, "unit": "test accuracy (%)",
                                                     "provenance": table.provenance})
     stage_table(cfg).write(args.stages_out)

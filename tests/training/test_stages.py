@@ -133,7 +133,7 @@ def test_pipeline_end_to_end_and_table1(tiny_pipeline):
     assert fc["param_mismatch"] < 0.05
     assert fc["history"][-1]["spont"] > 0  # the penalty is computed for the FC-RNN too
     assert metrics(cfg, "finetune")["nonlinearity"] == "relu" and metrics(cfg, "anneal")["nonlinearity"] == "relu"
-    rows, _, sources = table1_rows(layout, ["mnist"], [2])
+    rows, _, sources, _ = table1_rows(layout, ["mnist"], [2])
     assert len(rows) == 1 and len(sources) == len(COLUMNS)
     for stage, column in COLUMNS.items():  # the table shows exactly each stage's own number
         assert rows[0][column] == round(100 * metrics(cfg, stage)["test_accuracy"], 2)
@@ -206,7 +206,7 @@ def test_table1_reads_each_column_from_its_own_stage(tmp_path):
         path.write_text(json.dumps({"test_accuracy": acc, "scale": "smoke", "eval_subset": "all",
                                     "provenance": {"config_hash": stage, "code_version": "v",
                                                    "data": {"source_kind": "user_path", "location": "x"}}}))
-    rows, _, sources = table1_rows(layout, ["mnist"], [2])
+    rows, _, sources, _ = table1_rows(layout, ["mnist"], [2])
     assert {c: rows[0][c] for c in COLUMNS.values()} == {
         "CNN": 10.0, "CordsNet (initialization method)": 20.0, "CordsNet (fine-tuned)": 30.0,
         "CordsNet (direct training)": 40.0, "FC-RNN (matched parameters)": 50.0}
@@ -225,13 +225,16 @@ def test_table1_reports_mean_sd_and_every_seed(tmp_path):
             path.write_text(json.dumps({"test_accuracy": 0.9 if stage == "cnn" else acc, "scale": "smoke",
                                         "provenance": {"config_hash": "h", "code_version": "v",
                                                        "data": {"source_kind": "user_path", "location": "x"}}}))
-    rows, md, sources = table1_rows(layout, ["mnist"], [2], lambda d, n: [None, 1, 2], main_seed=0)
+    rows, md, sources, records = table1_rows(layout, ["mnist"], [2], lambda d, n: [None, 1, 2], main_seed=0)
     row, col = rows[0], "CordsNet (fine-tuned)"
     assert row["seeds"] == 3 and row["seed values"] == "0 1 2" and row["CNN"] == 90.0
     assert row[col] == pytest.approx(83.0) and row[f"{col} SD"] == pytest.approx(3.61, abs=0.01)
     assert (row[f"{col} min"], row[f"{col} max"], row[f"{col} per seed"]) == (80.0, 87.0, "80 82 87")
     assert md[0][col] == "83.0 ± 3.6 (80.0-87.0)" and md[0]["CNN"] == "90.0"
     assert len(sources) == 1 + 3 * (len(COLUMNS) - 1)  # the shared CNN is read once
+    # the same numbers as data, keyed by stage (tables/table1.json, what the scorecard reads)
+    assert records[0]["seeds"] == [0, 1, 2] and records[0]["accuracy"]["finetune"] == [80.0, 82.0, 87.0]
+    assert records[0]["accuracy"]["cnn"] == [90.0]
 
 
 def test_another_seed_trains_its_own_chain_from_the_shared_fit(tiny_pipeline, tiny_cfg):
