@@ -137,8 +137,10 @@ CONCERNS: dict[str, Concern] = {
                 ("cordsnet/claims", "cordsnet/training/__init__.py", "cordsnet/training/graph.py",
                  "cordsnet/training/table1.py"),
                 outs=tables("claims") + ("tables/claims.json",),
-                reads=("tables/table1.json", "temporal", "dynamics", "cognitive", "multiarea", "neural", "ablation"),
-                metrics=("tables/claims.metrics.json",), notebook="claims", figures=("claims_scorecard",),
+                reads=("tables/table1.json", "models", "temporal", "dynamics", "cognitive", "multiarea", "neural",
+                       "ablation"),
+                metrics=("tables/claims.metrics.json",), notebook="claims",
+                figures=("claims_forest", "claims_scorecard"),
                 modules=("cordsnet.claims.analysis",)),
     )
 }

@@ -78,3 +78,37 @@ def save_npz(path: str | os.PathLike[str], **arrays: Any) -> None:
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
             np.savez_compressed(fh, **arrays)
+
+
+PREDICTION_FIELDS = [("index", "<i4"), ("label", "<i2"), ("predicted", "<i2")]
+"""One record per scored test image: its index in the split, its label, the class the model gave."""
+
+
+def save_predictions(path: str | os.PathLike[str], index: Any, label: Any, predicted: Any) -> None:
+    """A model's per-image answers on a test split as one ``.npy`` record array (:data:`PREDICTION_FIELDS`), sorted
+    by image index, written atomically and byte-reproducibly (``numpy.save`` has no timestamp), so that any two
+    models are compared image by image (:func:`load_predictions`)."""
+    import numpy as np
+
+    index, label, predicted = (np.asarray(a).ravel() for a in (index, label, predicted))
+    if not len(index) == len(label) == len(predicted):
+        raise ValueError(f"predictions need one index, label and class per image: {len(index)}, {len(label)}, "
+                         f"{len(predicted)}")
+    rec = np.empty(len(index), dtype=PREDICTION_FIELDS)
+    order = np.argsort(index, kind="stable")
+    rec["index"], rec["label"], rec["predicted"] = index[order], label[order], predicted[order]
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.save(fh, rec, allow_pickle=False)
+
+
+def load_predictions(path: str | os.PathLike[str]) -> Any:
+    """The record array :func:`save_predictions` wrote (fields index, label, predicted); ``rec["label"] ==
+    rec["predicted"]`` is the per-image correctness."""
+    import numpy as np
+
+    rec = np.load(path, allow_pickle=False)
+    if rec.dtype.names != tuple(n for n, _ in PREDICTION_FIELDS):
+        raise ValueError(f"{path}: not a predictions file (fields {rec.dtype.names}); it is written by "
+                         "cordsnet.io.save_predictions")
+    return rec

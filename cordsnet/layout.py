@@ -72,6 +72,10 @@ class Layout:
     def metrics(self, dataset: str, depth: int | str, stage: str, seed: int | str | None = None) -> Path:
         return self.stage_dir(dataset, depth, stage, seed) / "metrics.json"
 
+    def predictions(self, dataset: str, depth: int | str, stage: str, seed: int | str | None = None) -> Path:
+        """The model's class for every test image it was scored on (:func:`cordsnet.io.save_predictions`)."""
+        return self.stage_dir(dataset, depth, stage, seed) / "predictions.npy"
+
     def train_state(self, dataset: str, depth: int | str, stage: str, seed: int | str | None = None) -> Path:
         """The resumable state of a stage while it runs (not an output: kept when a job fails)."""
         return self.stage_dir(dataset, depth, stage, seed) / "train_state.pt"

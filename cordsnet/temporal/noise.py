@@ -34,6 +34,10 @@ from cordsnet.trained import load_trained, test_subset, trained_provenance
 
 log = logging.getLogger("cordsnet")
 
+TIME_AVERAGE = "cnn_time_average"
+"""C4's control: the CNN given the time average of as many noise frames as CordsNet sees (does CordsNet's robustness
+exceed what averaging the noise over time gives?)."""
+
 
 def _recurrent_run(model: CordsNet, x: torch.Tensor, level: float, sim: dict[str, Any],
                    generator: torch.Generator) -> tuple[torch.Tensor, list[torch.Tensor]]:
@@ -45,21 +49,25 @@ def _recurrent_run(model: CordsNet, x: torch.Tensor, level: float, sim: dict[str
     return out.logits[-window:].mean(0), acts
 
 
-def _cnn_run(model: nn.Module, x: torch.Tensor, level: float,
-             generator: torch.Generator) -> tuple[torch.Tensor, list[torch.Tensor]]:
+def _cnn_run(model: nn.Module, x: torch.Tensor, level: float, generator: torch.Generator,
+             frames: int = 1) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """The CNN on the image plus the mean of ``frames`` fresh noise frames of std ``level`` (one draw of std
+    ``level / sqrt(frames)``: the same distribution)."""
     if level:
-        x = x + level * torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
+        x = x + level / frames**0.5 * torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
     _, _, acts = model.features(x)
     return model.readout(readout_features(acts)), [a.unsqueeze(0) for a in acts]
 
 
 @torch.inference_mode()
 def noise_sweep(models: dict[str, nn.Module], images: torch.Tensor, labels: torch.Tensor, levels: list[float],
-                sim: dict[str, Any], seed: int = 0, batch_size: int = 250) -> dict[str, Any]:
+                sim: dict[str, Any], seed: int = 0, batch_size: int = 250,
+                averaged: dict[str, int] | None = None) -> dict[str, Any]:
     """Accuracy and per-area activation error of each model at each noise level.
 
     ``models``: label -> a CordsNet (simulated under ``sim``'s protocol) or a CNN (anything with ``features`` and
     ``readout``, as :class:`~cordsnet.models.CordsNetCNN`). Level 0 is the noiseless reference and is always run.
+    ``averaged``: label -> frames, for CNNs shown the time average of that many noise frames (C4's control).
     Returns ``correct[label]`` (images x levels, bool), ``accuracy[label]`` (levels), ``activation_error[label]``
     (levels x areas) and ``levels``.
     """
@@ -79,7 +87,7 @@ def noise_sweep(models: dict[str, nn.Module], images: torch.Tensor, labels: torc
             for j, level in enumerate(levels):  # levels[0] is 0: the noiseless reference comes first
                 gen = torch.Generator(device=dev).manual_seed(seed + 7919 * b + 104729 * j)
                 logits, acts = (_recurrent_run(model, x, level, sim, gen) if recurrent
-                                else _cnn_run(model, x, level, gen))
+                                else _cnn_run(model, x, level, gen, (averaged or {}).get(label, 1)))
                 acts = [a.double() for a in acts]
                 correct[start: start + len(y), j] = (logits.argmax(1) == y).cpu().numpy()
                 if j == 0:
@@ -135,15 +143,18 @@ def noise_report(cfg: dict[str, Any], dataset: str, depth: int) -> Report:
     """The noise sweep of one dataset and depth from the configuration's trained models (``temporal`` section)."""
     t = cfg["temporal"]
     models = {label: load_trained(cfg, dataset, depth, stage) for label, stage in NOISE_MODELS.items()}
+    frames = cfg["simulation"]["stimulus_steps"]
+    models[TIME_AVERAGE] = models["cnn"]  # C4's control: the CNN shown the noise averaged over CordsNet's frames
     images, labels, note = test_subset(cfg, dataset, t["noise_images"])
     sweep = noise_sweep(models, images, labels, t["noise_levels"], cfg["simulation"], cfg["run"]["seed"],
-                        t["batch_size"])
+                        t["batch_size"], averaged={TIME_AVERAGE: frames})
     summary = c4_summary(sweep)
     data = {"dataset": dataset, "depth": depth, "levels": sweep["levels"], "images": len(labels),
             "evaluation": f"{note}: Table 1's when the sizes agree",
             "noise": "Gaussian, std = level in normalised pixel units; fresh every step for the recurrent models, "
-                     "one draw for the CNN",
-            "models": {m: {"stage": NOISE_MODELS[m], "accuracy": sweep["accuracy"][m].tolist(),
+                     f"one draw for the CNN; '{TIME_AVERAGE}': the CNN shown the mean of {frames} fresh frames (as "
+                     "many as CordsNet sees in its stimulus window; the same distribution, not the identical draws)",
+            "models": {m: {"stage": NOISE_MODELS.get(m, "cnn"), "accuracy": sweep["accuracy"][m].tolist(),
                            "activation_error": sweep["activation_error"][m].tolist()} for m in models},
             "c4": summary,
             "provenance": trained_provenance(cfg, dataset, depth, NOISE_MODELS.values())}

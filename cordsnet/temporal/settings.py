@@ -33,6 +33,11 @@ def _check_temporal(cfg: dict[str, Any]) -> None:
                 f"invalid configuration at 'temporal.hold_steps': {t['hold_steps']} is shorter than the trained "
                 f"window (simulation.stimulus_steps = {sim['stimulus_steps']}); Fig 4B simulates well past it: "
                 f"use several times {sim['stimulus_steps']}.")
+        if t["segment_steps"] is not None and t["segment_steps"] < sim["stimulus_steps"]:
+            raise ConfigError(
+                f"invalid configuration at 'temporal.segment_steps': {t['segment_steps']} is shorter than the trained "
+                f"window (simulation.stimulus_steps = {sim['stimulus_steps']}); C5 reads each segment in the trained "
+                f"readout window: use at least {sim['stimulus_steps']}.")
         if max(t["feature_map_steps"]) > t["hold_steps"]:
             raise ConfigError(f"invalid configuration at 'temporal.feature_map_steps': {max(t['feature_map_steps'])} "
                               f"is past temporal.hold_steps = {t['hold_steps']}; lower it")

@@ -18,7 +18,7 @@ import torch
 from cordsnet.config import with_stage_defaults
 from cordsnet.data.loading import load_split, read_manifest
 from cordsnet.device import device_for
-from cordsnet.io import load_tensors, save_tensors
+from cordsnet.io import load_tensors, save_predictions, save_tensors
 from cordsnet.layout import Layout
 from cordsnet.provenance import record
 from cordsnet.training.graph import CONTROLS, PREVIOUS, STAGE_TABLE, stage_config, stage_seed_dir
@@ -133,10 +133,13 @@ class StageContext:
                 "provenance": record(slice_, seed=cfg["run"]["seed"], data=data_record(cfg, self.dataset),
                                      scale=cfg["run"]["scale"], extra={"run_name": cfg["run"]["name"]})}
 
-    def final(self, state: dict[str, Any], metrics: dict[str, Any]) -> dict[str, Any]:
-        """Save the final checkpoint and drop the resumable state; :func:`run_stage` writes the metrics."""
+    def final(self, state: dict[str, Any], metrics: dict[str, Any], predictions: dict[str, Any]) -> dict[str, Any]:
+        """Save the final checkpoint and the per-image test predictions (``predictions.npy``) and drop the
+        resumable state; :func:`run_stage` writes the metrics."""
         rank, _ = world()
         if rank == 0:
+            save_predictions(self.out / "predictions.npy", predictions["index"], predictions["label"],
+                             predictions["predicted"])
             save_tensors(self.out / "checkpoint.pt", state)
             partial = self.out / "train_state.pt"
             if partial.exists():

@@ -1,12 +1,13 @@
 """Accuracy: of CNNs on a whole split; of recurrent models over the readout window and at every step.
 
 The same functions score the validation split (model selection, every stage's start and end) and the test split
-(the numbers reported).
+(the numbers reported). A test-split evaluation also gives every image's predicted class (``predictions``: index,
+label, predicted), which the stage writes beside its metrics so that models are compared image by image.
 
 Window accuracy: the class of the mean logits over the last ``readout_steps`` stimulus steps (the window the loss
-trains). Per-step accuracy: the class at each stimulus step. At reduced scales recurrent models are scored on a
-fixed subset of the test split (``training.eval_max_images``, drawn once with a seeded permutation); the metrics
-record its size.
+trains). Per-step accuracy: the class at each stimulus step. Every model of Table 1 is scored on the same test
+images: the whole split, or a fixed subset (``training.eval_max_images``, drawn once with a seeded permutation); the
+metrics record how many.
 """
 
 from __future__ import annotations
@@ -37,13 +38,24 @@ def _device(model) -> torch.device:
 
 
 @torch.inference_mode()
-def evaluate_cnn(model, test, batch: int = 256) -> float:
+def predict_cnn(model, test, batch: int = 256, max_images: int | None = None) -> dict[str, torch.Tensor]:
+    """The CNN's class for every image of ``test`` (or of the evaluation subset of ``max_images``, the recurrent
+    models' images): ``index``, ``label``, ``predicted`` (what :func:`cordsnet.io.save_predictions` writes)."""
     model.eval()
-    correct = total = 0
-    for x, y in _batches(test, torch.arange(len(test)), batch, _device(model)):
-        correct += int((model(x).argmax(1) == y).sum())
-        total += len(y)
-    return correct / total
+    idx = evaluation_indices(len(test), max_images)
+    labels, predicted = [], []
+    for x, y in _batches(test, idx, batch, _device(model)):
+        predicted.append(model(x).argmax(1).cpu())
+        labels.append(y.cpu())
+    return {"index": idx, "label": torch.cat(labels), "predicted": torch.cat(predicted)}
+
+
+def accuracy(predictions: dict[str, torch.Tensor]) -> float:
+    return float((predictions["predicted"] == predictions["label"]).float().mean())
+
+
+def evaluate_cnn(model, test, batch: int = 256) -> float:
+    return accuracy(predict_cnn(model, test, batch))
 
 
 def validation_accuracy(protocol, val, cfg: dict[str, Any], model) -> float:
@@ -60,14 +72,16 @@ def evaluate_recurrent(protocol, test, cfg: dict[str, Any], model, whole: bool =
     idx = evaluation_indices(len(test), None if whole else tr["eval_max_images"])
     window = sim["readout_steps"]
     per_step = torch.zeros(sim["stimulus_steps"])
-    correct = total = 0
+    labels, predicted = [], []
     for x, y in _batches(test, idx, tr["eval_batch_size"], _device(model)):
         logits = protocol(x, False).logits
-        correct += int((logits[-window:].mean(0).argmax(1) == y).sum())
+        predicted.append(logits[-window:].mean(0).argmax(1).cpu())
+        labels.append(y.cpu())
         per_step += (logits.argmax(2) == y).float().sum(1).cpu()
-        total += len(y)
-    return {"test_accuracy": correct / total, "per_step_accuracy": (per_step / total).tolist(),
-            "eval_images": total, "eval_subset": subset_note(total, len(test))}
+    pred = {"index": idx, "label": torch.cat(labels), "predicted": torch.cat(predicted)}
+    total = len(idx)
+    return {"test_accuracy": accuracy(pred), "per_step_accuracy": (per_step / total).tolist(),
+            "eval_images": total, "eval_subset": subset_note(total, len(test)), "predictions": pred}
 
 
 def subset_note(n: int, total: int) -> str:

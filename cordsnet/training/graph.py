@@ -4,9 +4,9 @@ import, so the Snakefile reads it in milliseconds).
     cnn -> fold -> init_linear -> linear_rnn -> anneal -> finetune -> {direct, fcrnn}
                                                          anneal -> {rcnn, early_readout}
 
-Every seed of ``run.seeds`` beyond the main one trains the stages marked ``seeded`` again
-(linear_rnn -> anneal -> finetune -> {direct, fcrnn}) from the main seed's init_linear, in its own folder
-(``Layout.stage_dir(..., seed)``).
+Every seed of ``run.seeds`` beyond the main one trains the stages marked ``seeded`` again, in its own folder
+(``Layout.stage_dir(..., seed)``): Table 1's whole chain (cnn -> ... -> finetune -> {direct, fcrnn}), so that a
+seed's spread covers every stage a claim's quantity depends on (its own CNN, folding and steady-state fit).
 
 The last two are not Table 1's: they are the trained models of the temporal analyses (Fig 3B-D, Fig 4B), each the
 fine-tuning stage with one thing changed, so that a difference between them and the fine-tuned CordsNet is that
@@ -22,8 +22,8 @@ from typing import Any
 
 from cordsnet.concerns import STAGE_SECTIONS
 
-_SHARED = ("checkpoint_every", "eval_batch_size", "validation_evaluations")
-_IN_TIME = ("loss_ramp", "warmup_gradient", "eval_max_images")
+_SHARED = ("checkpoint_every", "eval_batch_size", "validation_evaluations", "eval_max_images")
+_IN_TIME = ("loss_ramp", "warmup_gradient")
 _PENALTY = ("spontaneous_weight", "penalty_reduce")
 
 
@@ -47,7 +47,7 @@ class Stage:
     table1: bool = True
     """a stage of Table 1 (else trained for the temporal analyses)"""
     seeded: bool = False
-    """trained again for every seed of ``run.seeds`` (Table 1's spread); else the main seed's, shared"""
+    """trained again for every seed of ``run.seeds`` (Table 1's spread, the claims' seeds); else the main seed's"""
     simulated: bool = False
     """simulates in time (and reads the ``simulation`` section)"""
     budget: bool = False
@@ -66,13 +66,13 @@ class Stage:
 _RUNNERS = "cordsnet.training.runners"
 STAGE_TABLE: dict[str, Stage] = {s.name: s for s in (
     Stage("cnn", "s1: CNN counterpart with batch norm", None, ("cnn", "lr_rounds") + _SHARED, "cnn", "cnn",
-          f"{_RUNNERS}:train_cnn"),
+          f"{_RUNNERS}:train_cnn", seeded=True),
     Stage("fold", "s1b: batch norm folded into weights and per-unit biases (exact)", "cnn", _SHARED, None, "folded",
-          f"{_RUNNERS}:fold_cnn"),
+          f"{_RUNNERS}:fold_cnn", seeded=True),
     Stage("init_linear", "s2: linear RNN initialised by steady-state matching", "fold",
           ("init_linear", "steady_state_iterations", "steady_state_target", "contraction_weight",
-           "contraction_iterations", "eval_max_images") + _SHARED, "init_linear", "cordsnet",
-          "cordsnet.training.steady_state:fit_linear_rnn", simulated=True, budget=True),
+           "contraction_iterations") + _SHARED, "init_linear", "cordsnet",
+          "cordsnet.training.steady_state:fit_linear_rnn", seeded=True, simulated=True, budget=True),
     Stage("linear_rnn", "s3: linear RNN trained in time", "init_linear", ("linear_rnn",) + _IN_TIME + _SHARED,
           "linear_rnn", "cordsnet", f"{_RUNNERS}:train_linear_rnn", seeded=True, simulated=True, budget=True,
           same_start=True),
@@ -106,8 +106,8 @@ PREVIOUS = {n: s.previous for n, s in STAGE_TABLE.items() if s.previous is not N
 BUDGET_STAGES = tuple(n for n, s in STAGE_TABLE.items() if s.budget)
 CONTROLS = tuple(n for n, s in STAGE_TABLE.items() if s.control)
 SEEDED_STAGES = tuple(n for n, s in STAGE_TABLE.items() if s.seeded)
-"""Stages trained again for every seed of ``run.seeds``: everything trained in time, and the controls. The CNN, its
-folding and the steady-state fit are the main seed's, shared (docs/training.md)."""
+"""Stages trained again for every seed of ``run.seeds``: Table 1's whole chain, CNN to controls (docs/training.md).
+The temporal analyses' models (rcnn, early_readout) are the main seed's."""
 SIMULATED = tuple(n for n, s in STAGE_TABLE.items() if s.simulated)
 STAGE_TRAINING_KEYS = {n: s.training_keys for n, s in STAGE_TABLE.items()}
 
@@ -143,7 +143,7 @@ def row_seeds(cfg: dict, dataset: str, depth: int) -> list[int | None]:
 
 
 def require_seeded(stage: str) -> None:
-    """Refuse another seed's copy of a stage that is trained once (the CNN, its folding, the steady-state fit)."""
+    """Refuse another seed's copy of a stage that is trained once (the temporal analyses' models)."""
     if not STAGE_TABLE[stage].seeded:
         raise ValueError(f"stage '{stage}' is trained once, for the main seed; the stages trained per seed of "
                          f"run.seeds are {SEEDED_STAGES}")
@@ -151,7 +151,7 @@ def require_seeded(stage: str) -> None:
 
 def stage_seed_dir(stage: str, seed: int | None) -> int | None:
     """The seed folder a stage of seed ``seed``'s chain lives in: its own for the seeded stages, the main run's for
-    the shared ones (the CNN, the folding, the steady-state fit)."""
+    the others."""
     return seed if STAGE_TABLE[stage].seeded else None
 
 

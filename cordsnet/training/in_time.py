@@ -125,12 +125,13 @@ def train_in_time(ctx: StageContext, job: TimeTraining) -> dict[str, Any] | None
         selection.update(val_accuracy=validate(), selected_step=steps,
                          selection="the final state (no evaluated state was eligible)")
     ev = evaluate_recurrent(job.protocol, ctx.test_data(), cfg, model)
+    predictions = ev.pop("predictions")
     metrics = ctx.metrics(**ev, **selection, steps=steps, image_steps=steps * per_batch, history=res.history,
                           **job.metrics_extra)
     state = {"model": model.state_dict(), **job.checkpoint_extra}
     if isinstance(model, CordsNet):
         metrics["nonlinearity"] = state["nonlinearity"] = model.nonlinearity
-    return ctx.final(state, metrics)
+    return ctx.final(state, metrics, predictions)
 
 
 def load_cordsnet(ctx: StageContext, nonlinearity: str, slope: float | None = None) -> CordsNet:

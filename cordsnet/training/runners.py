@@ -30,7 +30,7 @@ from cordsnet.io import write_json
 from cordsnet.models.build import build_cnn, build_cordsnet, image_size
 from cordsnet.models.fcrnn import FCRNN, fcrnn_params, matched_hidden_size
 from cordsnet.training.context import StageContext, optimizer, selection_metrics
-from cordsnet.training.evaluate import evaluate_cnn
+from cordsnet.training.evaluate import accuracy, evaluate_cnn, predict_cnn
 from cordsnet.training.fold import FoldedCNN
 from cordsnet.training.graph import ALL_STAGES, BUDGET_STAGES, early_readout_steps, require_seeded, stage_sections
 from cordsnet.training.graph import stage as stage_record
@@ -87,11 +87,12 @@ def train_cnn(ctx: StageContext) -> dict[str, Any] | None:
         return None
     model.load_state_dict(res.best_state)
     model.eval()
-    acc = evaluate_cnn(model, ctx.test_data(), bs)
-    metrics = ctx.metrics(test_accuracy=acc, **selection_metrics(res, len(val)), steps=steps,
+    predictions = predict_cnn(model, ctx.test_data(), bs, cfg["training"]["eval_max_images"])
+    metrics = ctx.metrics(test_accuracy=accuracy(predictions), eval_images=len(predictions["index"]),
+                          **selection_metrics(res, len(val)), steps=steps,
                           image_steps=steps * st["batch_size"], history=res.history,
                           params=sum(p.numel() for p in model.parameters()))
-    return ctx.final({"model": model.state_dict()}, metrics)
+    return ctx.final({"model": model.state_dict()}, metrics, predictions)
 
 
 # -- s1b --------------------------------------------------------------------------------------------------------
@@ -111,13 +112,14 @@ def fold_cnn(ctx: StageContext) -> dict[str, Any] | None:
     if err > 1e-4:
         raise RuntimeError(f"batch-norm folding is not exact: max relative logit difference {err:.2e}")
     bs = ctx.cfg["training"]["eval_batch_size"]
-    acc = evaluate_cnn(folded, test, bs)
+    predictions = predict_cnn(folded, test, bs, ctx.cfg["training"]["eval_max_images"])
     val = ctx.val_data()
     val_acc = evaluate_cnn(folded, val, bs)
     start = ctx.predecessor_metrics()["val_accuracy"]
-    metrics = ctx.metrics(folding_max_rel_error=err, area_max_rel_error=area_err, test_accuracy=acc,
+    metrics = ctx.metrics(folding_max_rel_error=err, area_max_rel_error=area_err,
+                          test_accuracy=accuracy(predictions), eval_images=len(predictions["index"]),
                           val_accuracy_start=start, val_accuracy=val_acc, val_images=len(val), image_steps=0)
-    return ctx.final({"model": folded.state_dict()}, metrics)
+    return ctx.final({"model": folded.state_dict()}, metrics, predictions)
 
 
 # -- s3 ---------------------------------------------------------------------------------------------------------

@@ -135,6 +135,7 @@ def fit_linear_rnn(ctx: StageContext) -> dict[str, Any] | None:
     matcher.load_state_dict(best["matcher"])
     matcher.write_into(model)
     ev = evaluate_recurrent(protocol, ctx.test_data(), cfg, model)
+    predictions = ev.pop("predictions")
     errors = steady_state_errors(model, folded, val, cfg)
     steps, history = int(best["steps"]), list(best["history"])
     metrics = ctx.metrics(**ev, val_accuracy_start=ctx.predecessor_metrics()["val_accuracy"],
@@ -146,7 +147,7 @@ def fit_linear_rnn(ctx: StageContext) -> dict[str, Any] | None:
                           contraction_candidates=[{"weight": c["weight"], "val_accuracy": c["val_accuracy"]}
                                                   for c in candidates],
                           **errors)
-    metrics = ctx.final({"model": model.state_dict(), "nonlinearity": "identity"}, metrics)
+    metrics = ctx.final({"model": model.state_dict(), "nonlinearity": "identity"}, metrics, predictions)
     for folder in folders.values():
         if folder == ctx.out:
             (folder / "fit.pt").unlink(missing_ok=True)

@@ -63,9 +63,10 @@ def _cell(st: dict[str, float | None]) -> str:
 def table1_rows(layout: Layout, datasets, depths, seeds_of: SeedsOf = _main_only, main_seed: int = 0
                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """(CSV rows, Markdown rows, the provenance of every metrics file read, the table as data). A row's accuracy is
-    the mean over its seeds (the CNN is shared by them); the CSV keeps each column's SD, min, max and per-seed values.
-    The data (``tables/table1.json``, what the scorecard reads) give per row its seeds, the number of test images the
-    recurrent models were scored on, and every stage's accuracy (%) per seed, keyed by stage."""
+    the mean over its seeds (each seed trains the whole chain, its CNN included); the CSV keeps each column's SD, min,
+    max and per-seed values. The data (``tables/table1.json``, what the scorecard reads) give per row its seeds, the
+    number of test images every model was scored on, and per stage its accuracy (%) and its per-image predictions file
+    (``predictions.npy``) per seed."""
     rows, md_rows, sources, records = [], [], [], []
     for dataset in datasets:
         for depth in depths:
@@ -77,34 +78,42 @@ def table1_rows(layout: Layout, datasets, depths, seeds_of: SeedsOf = _main_only
             data_note = scale = evaluation = n_images = None
             spreads: dict[str, Any] = {}
             accuracy: dict[str, list[float]] = {}
+            predictions: dict[str, list[str]] = {}
+            images: set[int] = set()
             for stage, column in COLUMNS.items():
-                values = []
+                values, files = [], []
                 for folder in dict.fromkeys(stage_seed_dir(stage, f) for f in folders):
                     path = layout.metrics(dataset, depth, stage, folder)
                     m = json.loads(path.read_text())
                     values.append(round(100 * m["test_accuracy"], 2))
+                    files.append(str(layout.predictions(dataset, depth, stage, folder)))
+                    images.add(int(m["eval_images"]))
                     d = m["provenance"]["data"]
                     data_note = f"{d['source_kind']}: {d.get('subset') or d['location']}"
                     scale = m.get("scale")
                     if stage != "cnn":
-                        evaluation, n_images = m.get("eval_subset"), m.get("eval_images")
+                        evaluation = m.get("eval_subset")
                     sources.append({"file": str(path), "config_hash": m["provenance"]["config_hash"],
                                     "code_version": m["provenance"]["code_version"]})
-                accuracy[stage] = values
+                accuracy[stage], predictions[stage] = values, files
                 st = spread(values)
                 row[column], md[column] = st["mean"], _cell(st)
-                if stage != "cnn":  # the CNN is shared by the seeds: one value
+                if len(values) > 1:
                     spreads.update({f"{column} SD": st["sd"], f"{column} min": st["min"], f"{column} max": st["max"],
                                     f"{column} per seed": " ".join(f"{v:g}" for v in values)})
             row.update(spreads)  # after every mean
+            if len(images) != 1:
+                raise ValueError(f"Table 1's {dataset} R{depth} models were scored on different numbers of test "
+                                 f"images {sorted(images)}: re-run its stages with one training.eval_max_images")
+            n_images = images.pop()
             row["test images"] = n_images
-            notes = {"recurrent models scored on": evaluation, "data": data_note, "scale": scale}
+            notes = {"every model scored on": evaluation, "data": data_note, "scale": scale}
             row.update(notes)
             md.update(notes)
             rows.append(row)
             md_rows.append(md)
             records.append({"dataset": dataset, "depth": int(depth), "seeds": labels, "test_images": n_images,
-                            "accuracy": accuracy})
+                            "accuracy": accuracy, "predictions": predictions})
     return rows, md_rows, sources, records
 
 
@@ -175,14 +184,14 @@ def stage_table(cfg: dict[str, Any]) -> Table:
                   scale=cfg["run"]["scale"], extra={"inputs": files})
     target = cfg["training"]["steady_state_target"]
     return Table(rows, prov, "Accuracy through the training stages (%)",
-                 f"Scale: {cfg['run']['scale']}, main seed {cfg['run']['seed']} (other seeds: their stages in time "
-                 "and controls, from the main seed's steady-state fit). The graph cnn -> fold -> init_linear "
+                 f"Scale: {cfg['run']['scale']}, main seed {cfg['run']['seed']} (other seeds: their whole chain). "
+                 "The graph cnn -> fold -> init_linear "
                  "(steady-state matching, no training in time) -> linear_rnn -> anneal -> finetune, and the two "
                  "controls (from random weights). 'val start': the validation accuracy of the model as the stage "
                  "receives it (init_linear: of the folded CNN it matches); 'val end': of the state the stage keeps "
                  "(its best validation score; annealing: its best ReLU state); the verdict compares the change with "
                  "two standard errors of a difference on that many validation images. 'test': the test accuracy "
-                 "of the kept state (recurrent models on Table 1's evaluation subset). The steady-state error is "
+                 "of the kept state (on Table 1's test images). The steady-state error is "
                  "the relative squared error of each area's simulated steady state to the CNN's pre-activation on "
                  f"validation images (target {target}); the contraction weight is the one the fit kept (the "
                  "best linear RNN on validation among training.contraction_weight).")
@@ -202,9 +211,11 @@ def table1(cfg: dict[str, Any]) -> tuple[Table, list[dict[str, Any]]]:
     return Table(rows, prov, "Table 1: test accuracy (%)",
                  f"Scale: {cfg['run']['scale']}, seeds {' '.join(map(str, seeds))} (main seed {cfg['run']['seed']}). "
                  "Each row states its data source and its number of seeds"
-                 + (": with several, a cell is mean ± SD (min-max) over seeds, which retrain the stages in time and "
-                    "the controls from the main seed's CNN and steady-state fit (the CNN is shared: one value); the "
-                    "CSV keeps every seed's value. " if several else ". ")
+                 + (": with several, a cell is mean ± SD (min-max) over seeds, each of which retrains the whole "
+                    "chain (its CNN, folding, steady-state fit, stages in time and controls); the CSV keeps every "
+                    "seed's value. " if several else ". ")
+                 + "Every model of a row is scored on the same test images (the row says how many), and its "
+                 "per-image answers are kept beside its metrics (predictions.npy) for the paired statistics. "
                  + "CordsNet (initialization method) is the model after steady-state matching, linear-RNN training "
                  "and annealing (s2-s4); direct training and the FC-RNN get the same budget in simulated image-steps. "
                  "Every stage and control keeps its best state on the validation split (held out of the training "

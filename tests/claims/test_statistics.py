@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from cordsnet.claims.statistics import decide, holm, mcnemar_p, paired_difference
+from cordsnet.claims.statistics import decide, holm, mcnemar_p, paired_difference, share_verdict, unit_difference
 from cordsnet.claims.verdicts import FAILS, HOLDS, UNRESOLVED
 
 DRAWS = 400
@@ -97,3 +97,22 @@ def test_holm_is_statsmodels_holm():
     for m in (1, 2, 4, 7):
         p = rng.random(m) ** 3
         assert np.allclose(holm(p), multipletests(p, method="holm")[1])
+
+
+def test_a_difference_over_units_is_a_t_interval_calibrated_under_no_effect():
+    d = unit_difference([1.0, 2.0, 3.0])
+    assert (d.estimate, d.df, d.images) == (2.0, 2.0, 0)
+    assert d.ci[0] == pytest.approx(2.0 - 4.303 * 1 / np.sqrt(3), abs=1e-3)
+    rng = np.random.default_rng(5)
+    verdicts = [decide([unit_difference(rng.normal(0, 1, 4))], margin=0.0).verdict for _ in range(DRAWS)]
+    holds, fails = rates(verdicts)
+    assert holds <= RATE + SLACK and fails <= RATE + SLACK
+    with pytest.raises(ValueError, match="two"):
+        unit_difference([1.0])
+
+
+def test_a_share_is_judged_on_its_exact_interval():
+    assert share_verdict(990, 1000, 0.9)[0] == HOLDS
+    assert share_verdict(800, 1000, 0.9)[0] == FAILS
+    verdict, (lo, hi) = share_verdict(9, 10, 0.9)
+    assert verdict == UNRESOLVED and lo < 0.9 < hi

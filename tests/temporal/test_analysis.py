@@ -10,8 +10,10 @@ from cordsnet.engine import simulate
 from cordsnet.models import CordsNet, CordsNetCNN, discrete_rcnn
 from cordsnet.temporal.analysis import (
     autonomous_trajectories,
+    c5_trials,
     feature_map_frames,
     hold_analysis,
+    repeated_letter,
     run_sequences,
     sequence_schedule,
     sequence_trials,
@@ -74,6 +76,27 @@ def test_sequences_score_the_cnn_on_what_is_on_screen():
     assert cnn_res["image_segments_correct"] == 1.0 and cnn_res["blank_segments_correct"] == 1.0
     assert cnn_res["image_settle_mean"] == 1.0
     assert res["models"]["cordsnet"]["classes"].shape == (15, 6)
+
+
+def test_c5_pairs_the_repeat_with_its_first_showing_and_reads_the_window():
+    torch.manual_seed(0)
+    model = CordsNet(**KW).eval()
+    x, y = _images(8)
+    with torch.no_grad():
+        res = run_sequences({"cordsnet": model}, x, y, ["A", "blank", "B", "A"], 6, 5, 2, window=(3, 6))
+        with pytest.raises(ValueError, match="segment_steps"):
+            run_sequences({"cordsnet": model}, x, y, ["A", "blank", "B", "A"], 6, 5, 2, window=(4, 8))
+    assert repeated_letter(["A", "blank", "B", "A"]) == ("A", 0, 3) and repeated_letter(["A", "B"]) is None
+    trials = res["models"]["cordsnet"]["per_trial"]
+    classes = res["models"]["cordsnet"]["classes"]
+    # stable: the class at steps 3..5 of the segment equals its last class
+    seg0 = classes[0:6]
+    np.testing.assert_array_equal(trials[0]["stable"], (seg0[3:] == seg0[-1]).all(0))
+    c5 = c5_trials(res, ["A", "blank", "B", "A"], 6)
+    assert (c5["first_segment"], c5["repeat_segment"], c5["window"]) == (0, 3, [3, 6])
+    assert c5["first_correct"] == trials[0]["correct"].astype(int).tolist() and len(c5["repeat_correct"]) == 5
+    assert c5["image_segments"] == 15  # three image segments of five trials; the blank is not counted
+    assert c5["image_segments_stable"] == sum(int(trials[k]["stable"].sum()) for k in (0, 2, 3))
 
 
 def test_feature_map_starts_at_the_spontaneous_state():

@@ -54,6 +54,16 @@ def test_the_sweep_is_a_function_of_the_seed():
     assert not np.array_equal(a["activation_error"]["cordsnet"], c["activation_error"]["cordsnet"])
 
 
+def test_the_time_averaged_cnn_sees_the_noise_shrunk_by_the_root_of_its_frames():
+    """C4's control: the CNN shown the mean of many frames of std 2 is nearly the noiseless CNN; one frame is not."""
+    models = {"cnn": _models()["cnn"]}
+    models["averaged"] = models["cnn"]
+    x, y = _images(40)
+    out = noise_sweep(models, x, y, [2.0], SIM, batch_size=20, averaged={"averaged": 10_000})
+    err = {m: out["activation_error"][m][1].mean() for m in models}
+    assert 0 < err["averaged"] < err["cnn"] / 300  # the noise's variance shrinks by the frames
+
+
 def test_negative_noise_is_refused():
     models = _models()
     x, y = _images()

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from cordsnet.config import ConfigError, validate_config, with_stage_defaults
-from cordsnet.io import load_tensors
+from cordsnet.io import load_predictions, load_tensors
 from cordsnet.layout import Layout
 from cordsnet.models.fcrnn import fcrnn_params, matched_hidden_size
 from cordsnet.training import STAGES, TrainingDivergedError, run_stage
@@ -203,7 +203,7 @@ def test_table1_reads_each_column_from_its_own_stage(tmp_path):
     for stage, acc in accuracy.items():
         path = layout.metrics("mnist", 2, stage)
         path.parent.mkdir(parents=True)
-        path.write_text(json.dumps({"test_accuracy": acc, "scale": "smoke", "eval_subset": "all",
+        path.write_text(json.dumps({"test_accuracy": acc, "scale": "smoke", "eval_subset": "all", "eval_images": 100,
                                     "provenance": {"config_hash": stage, "code_version": "v",
                                                    "data": {"source_kind": "user_path", "location": "x"}}}))
     rows, _, sources, _ = table1_rows(layout, ["mnist"], [2])
@@ -214,15 +214,15 @@ def test_table1_reads_each_column_from_its_own_stage(tmp_path):
 
 
 def test_table1_reports_mean_sd_and_every_seed(tmp_path):
-    """Three seeds of the seeded stages, one shared CNN: the mean, the sample SD and min-max, every seed's value."""
+    """Three seeds of the whole chain: the mean, the sample SD and min-max, every seed's value, each model's
+    predictions file."""
     layout = Layout(tmp_path)
     for folder, acc in ((None, 0.80), (1, 0.82), (2, 0.87)):
         for stage in COLUMNS:
-            if stage == "cnn" and folder is not None:
-                continue
             path = layout.metrics("mnist", 2, stage, folder)
             path.parent.mkdir(parents=True)
             path.write_text(json.dumps({"test_accuracy": 0.9 if stage == "cnn" else acc, "scale": "smoke",
+                                        "eval_images": 100,
                                         "provenance": {"config_hash": "h", "code_version": "v",
                                                        "data": {"source_kind": "user_path", "location": "x"}}}))
     rows, md, sources, records = table1_rows(layout, ["mnist"], [2], lambda d, n: [None, 1, 2], main_seed=0)
@@ -230,31 +230,48 @@ def test_table1_reports_mean_sd_and_every_seed(tmp_path):
     assert row["seeds"] == 3 and row["seed values"] == "0 1 2" and row["CNN"] == 90.0
     assert row[col] == pytest.approx(83.0) and row[f"{col} SD"] == pytest.approx(3.61, abs=0.01)
     assert (row[f"{col} min"], row[f"{col} max"], row[f"{col} per seed"]) == (80.0, 87.0, "80 82 87")
-    assert md[0][col] == "83.0 ± 3.6 (80.0-87.0)" and md[0]["CNN"] == "90.0"
-    assert len(sources) == 1 + 3 * (len(COLUMNS) - 1)  # the shared CNN is read once
+    assert md[0][col] == "83.0 ± 3.6 (80.0-87.0)" and md[0]["CNN"] == "90.0 ± 0.0 (90.0-90.0)"
+    assert len(sources) == 3 * len(COLUMNS) and row["test images"] == 100
     # the same numbers as data, keyed by stage (tables/table1.json, what the scorecard reads)
     assert records[0]["seeds"] == [0, 1, 2] and records[0]["accuracy"]["finetune"] == [80.0, 82.0, 87.0]
-    assert records[0]["accuracy"]["cnn"] == [90.0]
+    assert records[0]["accuracy"]["cnn"] == [90.0] * 3
+    assert records[0]["predictions"]["cnn"][1] == str(layout.predictions("mnist", 2, "cnn", 1))
 
 
-def test_another_seed_trains_its_own_chain_from_the_shared_fit(tiny_pipeline, tiny_cfg):
-    """Seed 1's linear_rnn starts from the main run's init_linear, writes under seed1/, differs from seed 0's, and
-    its controls read their budget from seed 1's stages; the main run's files are untouched."""
-    copy_stages(tiny_pipeline, tiny_cfg, ["cnn", "fold", "init_linear"])
+def test_table1_refuses_models_scored_on_different_images(tmp_path):
+    layout = Layout(tmp_path)
+    for stage in COLUMNS:
+        path = layout.metrics("mnist", 2, stage)
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps({"test_accuracy": 0.5, "eval_images": 100 if stage == "cnn" else 50,
+                                    "provenance": {"config_hash": "h", "code_version": "v",
+                                                   "data": {"source_kind": "user_path", "location": "x"}}}))
+    with pytest.raises(ValueError, match="different numbers of test images"):
+        table1_rows(layout, ["mnist"], [2])
+
+
+def test_another_seed_trains_its_own_whole_chain(tiny_pipeline, tiny_cfg):
+    """Seed 1 trains its own CNN, folding and steady-state fit and the stages after them under seed1/, differs from
+    seed 0's, and its controls read their budget from seed 1's stages; the main run's files are untouched; each
+    model writes its per-image test predictions."""
     layout = Layout.from_config(tiny_cfg)
-    for stage in ("linear_rnn", "anneal", "finetune", "fcrnn"):
+    for stage in ("cnn", "fold", "init_linear", "linear_rnn", "anneal", "finetune", "fcrnn"):
         run_stage(stage, tiny_cfg, "mnist", 2, seed=1)
         assert layout.checkpoint("mnist", 2, stage, 1).is_file()
         assert not layout.checkpoint("mnist", 2, stage).exists()
     m = json.loads(layout.metrics("mnist", 2, "fcrnn", 1).read_text())
     assert m["provenance"]["seed"] == 1
-    budget = sum(json.loads(layout.metrics("mnist", 2, s, 1 if s != "init_linear" else None).read_text())
-                 ["image_steps"] for s in ("init_linear", "linear_rnn", "anneal", "finetune"))
+    budget = sum(json.loads(layout.metrics("mnist", 2, s, 1).read_text())["image_steps"]
+                 for s in ("init_linear", "linear_rnn", "anneal", "finetune"))
     assert m["budget_image_steps"] == budget
-    seed1 = load_tensors(layout.checkpoint("mnist", 2, "linear_rnn", 1))["model"]
-    assert not same(weights(tiny_pipeline, "linear_rnn"), seed1)  # another batch order
+    for stage in ("cnn", "init_linear", "linear_rnn"):  # another initialisation and batch order
+        seed1 = load_tensors(layout.checkpoint("mnist", 2, stage, 1))["model"]
+        assert not same(weights(tiny_pipeline, stage), seed1), stage
+    pred = load_predictions(layout.predictions("mnist", 2, "fcrnn", 1))
+    assert len(pred) == m["eval_images"] and (pred["label"] == pred["predicted"]).mean() == pytest.approx(
+        m["test_accuracy"])
     with pytest.raises(ValueError, match="trained once"):
-        run_stage("cnn", tiny_cfg, "mnist", 2, seed=1)
+        run_stage("rcnn", tiny_cfg, "mnist", 2, seed=1)
 
 
 def test_table1_metrics_nest_dataset_model_column():
@@ -426,7 +443,7 @@ def test_init_linear_selects_its_contraction_weight_on_validation(tiny_pipeline,
     assert m["steps"] == metrics(tiny_pipeline, "init_linear")["steps"]
     assert m["image_steps"] == metrics(tiny_pipeline, "init_linear")["image_steps"]  # one fit's updates
     out = Layout.from_config(tiny_cfg).stage_dir("mnist", 2, "init_linear")
-    assert sorted(p.name for p in out.iterdir()) == ["checkpoint.pt", "metrics.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["checkpoint.pt", "metrics.json", "predictions.npy"]
     kept = weights(tiny_cfg, "init_linear")
     alone = copy.deepcopy(tiny_cfg)
     alone["training"]["contraction_weight"] = m["contraction_weight"]

@@ -17,6 +17,7 @@ rule train_stage:
     output:
         checkpoint=stage_path("{dataset}", "{depth}", "{stage}", "checkpoint.pt"),
         metrics=stage_path("{dataset}", "{depth}", "{stage}", "metrics.json"),
+        predictions=stage_path("{dataset}", "{depth}", "{stage}", "predictions.npy"),
     wildcard_constraints:
         stage="|".join(ALL_STAGES),
     params:
@@ -44,6 +45,7 @@ rule train_stage_seed:  # another seed's copy of a seeded stage (run.seeds): Tab
     output:
         checkpoint=stage_path("{dataset}", "{depth}", "{stage}", "checkpoint.pt", "{seed}"),
         metrics=stage_path("{dataset}", "{depth}", "{stage}", "metrics.json", "{seed}"),
+        predictions=stage_path("{dataset}", "{depth}", "{stage}", "predictions.npy", "{seed}"),
     wildcard_constraints:
         stage="|".join(SEEDED_STAGES),
         seed=r"\d+",
