@@ -134,11 +134,17 @@ def check_modules() -> list[str]:
     return [c.checks for c in CONCERNS.values() if c.checks]
 
 
-def load_config(source: str | os.PathLike[str] | dict[str, Any], partial: bool = False) -> dict[str, Any]:
-    """Load a YAML/JSON file (or take a dict), validate it and fill defaults."""
-    if isinstance(source, dict):
-        return validate_config(source, partial=partial)
-    path = Path(source)
+def merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """``overlay`` over ``base`` as Snakemake merges several ``--configfile``s: mappings merged key by key, anything
+    else replaced."""
+    out = copy.deepcopy(base)
+    for key, value in overlay.items():
+        out[key] = merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) \
+            else copy.deepcopy(value)
+    return out
+
+
+def _read(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"configuration file not found: {path}. Pass one of config/*.yaml or your own copy.")
     try:
@@ -147,10 +153,23 @@ def load_config(source: str | os.PathLike[str] | dict[str, Any], partial: bool =
         raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
     if not isinstance(cfg, dict):
         raise ConfigError(f"{path} must hold a mapping of sections (run, paths, data, ...), got {type(cfg).__name__}")
+    return cfg
+
+
+def load_config(source: str | os.PathLike[str] | dict[str, Any], partial: bool = False,
+                overlays: tuple[str | os.PathLike[str], ...] = ()) -> dict[str, Any]:
+    """Load a YAML/JSON file (or take a dict), merge ``overlays`` over it in order (as ``snakemake --configfile A
+    B``), validate it and fill defaults."""
+    if isinstance(source, dict):
+        return validate_config(source, partial=partial)
+    path = Path(source)
+    cfg = _read(path)
+    for extra in overlays:
+        cfg = merge(cfg, _read(Path(extra)))
     try:
         return validate_config(cfg)
     except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        raise ConfigError(f"{' + '.join(map(str, [path, *overlays]))}: {exc}") from None
 
 
 def config_hash(cfg: Any) -> str:

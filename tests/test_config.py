@@ -117,6 +117,18 @@ def _required_only(cfg, node: dict, root: dict):
     return {k: _required_only(v, node["properties"][k], root) for k, v in cfg.items() if k in keep}
 
 
+def test_an_overlay_merges_over_a_configuration_as_snakemake_does(tmp_path):
+    """`load_config(base, overlays=...)` is `snakemake --configfile base overlay`: mappings merged, lists replaced."""
+    cfg = load_config(REPO / "config" / "paper.yaml", overlays=(REPO / "config" / "authors.yaml",))
+    assert cfg["model"]["depths"] == [8] and cfg["model"]["width"] == 1.0  # replaced list, kept sibling
+    assert cfg["model"]["imported"] == [{"dataset": "imagenet", "depth": 8, "path": "cordsnetr8.pth"}]
+    assert cfg["run"]["name"] == "authors" and cfg["run"]["scale"] == "paper"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model: {imported: [{dataset: imagenet, depth: 7, path: x}]}")
+    with pytest.raises(ConfigError, match="depth"):
+        load_config(REPO / "config" / "paper.yaml", overlays=(bad,))
+
+
 @pytest.mark.parametrize("name", CONFIGS)
 def test_a_validated_config_holds_every_declared_key(name):
     """Code reads the configuration with [] only: from the least a user may write (required keys only), the loader

@@ -35,6 +35,22 @@ def test_dry_run_plans_each_configuration(config, tmp_path):
         assert "prepare_imagenet" in res.stdout and "neural_surrogate" not in res.stdout
 
 
+def test_the_authors_release_replaces_r8s_training(tmp_path):
+    """config/authors.yaml over the paper scale: the fine-tuned R8 comes from the import rule, so the front end, the
+    neural prediction and Table 1 plan no training job at all."""
+    overlay = {"model": {"imported": [{"dataset": "imagenet", "depth": 8, "path": str(tmp_path / "cordsnetr8.pth")}]},
+               "neural": {"sources": {k: str(tmp_path / k) for k in ("assembly", "stimuli", "images")}}}
+    for f in ["cordsnetr8.pth", *overlay["neural"]["sources"]]:
+        (tmp_path / f).write_text("stand-in for a dry run")
+    (tmp_path / "here.yaml").write_text(yaml.safe_dump(overlay))
+    res = _dry_run("--configfile", "config/paper.yaml", "config/authors.yaml", str(tmp_path / "here.yaml"),
+                   "--forceall", "multiarea", "neural", "table1")
+    assert res.returncode == 0, res.stdout + res.stderr
+    jobs = res.stdout.split("Job stats:")[1].split("total")[0]
+    assert "import_authors" in jobs and "multiarea_train" in jobs and "neural_predict" in jobs, jobs
+    assert "train_stage" not in jobs, jobs
+
+
 def test_missing_recordings_stop_the_plan_naming_the_file(tmp_path):
     res = _dry_run("--configfile", "config/paper.yaml", "--forceall", "neural")
     assert res.returncode != 0

@@ -22,10 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from cordsnet.claims.paired import compare, is_primary_row, row_text
-from cordsnet.claims.statistics import decide, paired_difference, share_verdict, unit_difference
+from cordsnet.claims.intervals import procrustes_claim, sequences_claim
+from cordsnet.claims.paired import compare, row_text
 from cordsnet.claims.verdicts import (
     FAILS,
     HOLDS,
@@ -42,7 +40,7 @@ from cordsnet.io import write_json
 from cordsnet.layout import Layout
 from cordsnet.provenance import record
 from cordsnet.tables import write_table
-from cordsnet.training.table1 import COLUMNS
+from cordsnet.training.table1 import COLUMNS, NOT_TRAINED
 
 log = logging.getLogger("cordsnet")
 
@@ -106,6 +104,12 @@ def _table1_claim(src: Sources, cfg: dict[str, Any], a: str, b: str, margin: flo
     table = src.json(path)
     if table is None:
         return _missing([path])
+    imported = [f"{r['dataset']} R{r['depth']}: {NOT_TRAINED} (the authors' release)" for r in table["rows"]
+                if r.get("imported")]
+    table = {**table, "rows": [r for r in table["rows"] if not r.get("imported")]}
+    if not table["rows"]:
+        return {"verdict": MISSING, "measured": measured, "numbers": "; ".join(imported), "files": [str(path)],
+                "note": "every row's model comes from the authors' release: the method was not trained here"}
     files = [f for r in table["rows"] for s in (a, b) for f in r["predictions"][s]]
     src.read.extend(files)
     c = cfg["claims"]
@@ -114,7 +118,7 @@ def _table1_claim(src: Sources, cfg: dict[str, Any], a: str, b: str, margin: flo
     return {"verdict": result["verdict"], "rows": result["rows"],
             "measured": f"{measured}, points, paired on the same test images over seeds; margin {margin:+g}; "
                         f"{100 * c['confidence']:g}% CI, Holm over the {primary}",
-            "numbers": "; ".join(row_text(e) for e in result["rows"]), "files": [str(path), *files]}
+            "numbers": "; ".join([row_text(e) for e in result["rows"]] + imported), "files": [str(path), *files]}
 
 
 def claim_c1(src, cfg):
@@ -179,43 +183,14 @@ def claim_c4(r, c):
 
 
 def claim_c5(src: Sources, cfg: dict[str, Any]) -> dict[str, Any]:
-    """Correct and stable across sequences, from each row's ``temporal/sequences_<dataset>_R<depth>.json``: the
-    repeated image answered as well as at its first showing (paired by trial, non-inferior within
-    ``claims.comparable_points``, Holm over the primary rows), and the share of stable image segments at least
-    ``claims.stable_share`` (exact interval) in every primary row."""
+    """Correct and stable across sequences, from each row's ``temporal/sequences_<dataset>_R<depth>.json``
+    (:func:`cordsnet.claims.intervals.sequences_claim`)."""
     rows = _rows(cfg)
     files = [src.L.analysis("temporal", f"sequences_{d}_R{n}") for d, n in rows]
     if not all(f.is_file() for f in files):
         return _missing(files)
-    c = cfg["claims"]
-    primary = [is_primary_row(c, d, n) for d, n in rows]
-    reports = [src.json(f)["c5"] for f in files]
-    diffs = [paired_difference(np.asarray(r["repeat_correct"])[None], np.asarray(r["first_correct"])[None],
-                               c["confidence"], c["power"], seed_variance=0.0) for r in reports]
-    margin = -c["comparable_points"]
-    decision = decide([d for d, p in zip(diffs, primary, strict=True) if p], margin, 1 - c["confidence"])
-    decided = iter(decision.rows)
-    verdicts, parts, entries = [decision.verdict], [], []
-    for (d, n), r, diff, p in zip(rows, reports, diffs, primary, strict=True):
-        stable, (lo, hi) = share_verdict(r["image_segments_stable"], r["image_segments"], c["stable_share"],
-                                         c["confidence"])
-        entry = {"row": f"{d} R{n}", "primary": p, **diff.as_dict(), "margin": margin, "seed_variance_pooled": False,
-                 "unit": "sequences"}
-        if p:
-            entry.update({k: v for k, v in next(decided).items() if k.startswith("p_") or k in ("cleared",
-                                                                                                "wrong_side")})
-            verdicts.append(stable)
-        entries.append(entry)
-        share = r["image_segments_stable"] / max(r["image_segments"], 1)
-        parts.append(f"{row_text(entry, 'sequences')}; stable {100 * share:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}] of "
-                     f"{r['image_segments']} image segments ({stable})")
-    return {"verdict": combine(verdicts), "rows": entries, "files": [str(f) for f in files],
-            "measured": "the repeated image's accuracy minus its first showing's (paired by sequence, one model: no "
-                        f"seed term), points, non-inferior within {c['comparable_points']:g}; and the share of image "
-                        f"segments stable (settled by the readout window, no flip after) at least "
-                        f"{100 * c['stable_share']:g}% ({100 * c['confidence']:g}% exact interval). "
-                        + (reports[0]["rule"] if reports and reports[0] else ""),
-            "numbers": "; ".join(parts)}
+    return {**sequences_claim(rows, [src.json(f)["c5"] for f in files], cfg["claims"]),
+            "files": [str(f) for f in files]}
 
 
 @from_report("dynamics", "eigs")
@@ -240,42 +215,9 @@ def claim_c7(r, cfg):
 
 @from_report("cognitive", "comparison")
 def claim_c8(r, cfg):
-    """Per size: the larger of the low-rank and sparse networks' distance minus CordsNet's, per seed (each seed's
-    mean over its pairs), in % of the floor-ceiling range; non-inferior within ``claims.procrustes_margin`` of that
-    range, t interval over seeds, Holm over sizes."""
-    c = cfg["claims"]
-    margin = -100 * c["procrustes_margin"]
-    entries, diffs, parts = [], [], []
-    for size, m in r["c8"].items():
-        if not m.get("per_seed"):
-            return {"verdict": UNRESOLVED, "measured": "needs at least 2 seeds (cognitive.seeds)",
-                    "numbers": f"N={size}: CordsNet {m['cordsnet']:.3f}, low-rank {m['lowrank']:.3f}, sparse "
-                               f"{m['sparse']:.3f} (one seed: no interval)"}
-        larger = "lowrank" if m["lowrank"] >= m["sparse"] else "sparse"
-        if m["ceiling"] <= m["floor"]:
-            return {"verdict": UNRESOLVED,
-                    "measured": "needs trained FC-RNNs closer to each other than to an untrained one",
-                    "numbers": f"N={size}: floor {m['floor']:.3f} >= ceiling {m['ceiling']:.3f}: no range to judge "
-                               "the distances on (the FC-RNNs did not learn a shared solution)"}
-        scale = 100 / (m["ceiling"] - m["floor"])
-        d = [scale * (o - x) for o, x in zip(m["per_seed"][larger], m["per_seed"]["cordsnet"], strict=True)]
-        diffs.append(unit_difference(d, c["confidence"], c["power"]))
-        entries.append((size, m, larger))
-    decision = decide(diffs, margin, 1 - c["confidence"])
-    rows = []
-    for (size, m, larger), e in zip(entries, decision.rows, strict=True):
-        rows.append({**e, "row": f"N={size} ({larger} minus CordsNet)", "primary": True,
-                     "seed_variance_pooled": False, "unit": "% of range"})
-        lo, hi = e["ci"]
-        parts.append(f"N={size}: CordsNet {m['cordsnet']:.3f}, low-rank {m['lowrank']:.3f}, sparse {m['sparse']:.3f} "
-                     f"(floor {m['floor']:.3f}, ceiling {m['ceiling']:.3f}); {larger} minus CordsNet "
-                     f"{e['estimate']:+.1f} [{lo:+.1f}, {hi:+.1f}] % of the range ({e['seeds']} seeds)")
-    return {"verdict": decision.verdict, "rows": rows,
-            "measured": "the larger of the low-rank and sparse networks' Procrustes distance to the FC-RNN minus "
-                        "CordsNet's, per seed, in % of the floor (FC-RNN vs another seed) to ceiling (untrained) "
-                        f"range; CordsNet non-inferior within {100 * c['procrustes_margin']:g}% of the range "
-                        f"({100 * c['confidence']:g}% t interval over seeds, Holm over sizes)",
-            "numbers": "; ".join(parts) + f" ({len(r['seeds'])} seeds)"}
+    """Per size, the comparators' distance minus CordsNet's over seeds
+    (:func:`cordsnet.claims.intervals.procrustes_claim`)."""
+    return procrustes_claim(r, cfg["claims"])
 
 
 def claim_c9(src, cfg):

@@ -133,13 +133,27 @@ def seeded_rows(cfg: dict) -> list[tuple[str, int]]:
     """(dataset, depth) of the rows trained for every seed (``run.seed_depths``, null: every depth)."""
     chosen = cfg["run"].get("seed_depths")
     depths = [n for n in cfg["model"]["depths"] if chosen is None or n in chosen]
-    return [(d, n) for d in cfg["data"]["datasets"] for n in depths] if extra_seeds(cfg) else []
+    return [(d, n) for d in cfg["data"]["datasets"] for n in depths
+            if (d, n) not in imported_rows(cfg)] if extra_seeds(cfg) else []
 
 
 def row_seeds(cfg: dict, dataset: str, depth: int) -> list[int | None]:
     """The seeds a row's seeded stages were trained for, as ``Layout.stage_dir`` takes them: None (the main seed)
     first, then the extra seeds when the row is seeded."""
+    if (dataset, int(depth)) in imported_rows(cfg):
+        return [None]
     return [None] + (extra_seeds(cfg) if (dataset, int(depth)) in seeded_rows(cfg) else [])
+
+
+def imported_rows(cfg: dict) -> dict[tuple[str, int], str]:
+    """(dataset, depth) -> the release file of each model taken from the authors' release (``model.imported``): its
+    fine-tuned model is imported, nothing of its chain is trained here."""
+    return {(m["dataset"], int(m["depth"])): m["path"] for m in cfg["model"].get("imported", [])}
+
+
+def trained_stages(cfg: dict, dataset: str, depth: int, stages=STAGES) -> tuple[str, ...]:
+    """The stages of ``stages`` a row has: all of them, or only the fine-tuned model of an imported row."""
+    return ("finetune",) if (dataset, int(depth)) in imported_rows(cfg) else tuple(stages)
 
 
 def require_seeded(stage: str) -> None:
@@ -187,7 +201,8 @@ def stage_config(cfg: dict, stage: str, seed: int | None = None) -> dict:
            "paths": cfg["paths"],
            # the prepared data is an input; the validation split is chosen when the stage loads it
            "data": {k: cfg["data"][k] for k in ("image_size", "augmentation", "validation")},
-           "model": {k: v for k, v in cfg["model"].items() if k != "depths"},  # the depth is the job's own
+           # the depth is the job's own; imported models are not trained (the import rule reads them)
+           "model": {k: v for k, v in cfg["model"].items() if k not in ("depths", "imported")},
            "training": {k: cfg["training"][k] for k in STAGE_TRAINING_KEYS[stage]}}
     if STAGE_TABLE[stage].simulated:
         out["simulation"] = cfg["simulation"]

@@ -60,6 +60,32 @@ def _cell(st: dict[str, float | None]) -> str:
     return f"{st['mean']:.1f} ± {st['sd']:.1f} ({st['min']:.1f}-{st['max']:.1f})"
 
 
+NOT_TRAINED = "not trained here"
+
+
+def imported_metrics(layout: Layout, dataset: str, depth: int) -> dict[str, Any] | None:
+    """The metrics of a row whose fine-tuned model was imported from the authors' release (``model.imported``), or
+    None for a row trained here."""
+    path = layout.metrics(dataset, depth, "finetune")
+    if not path.is_file():
+        return None
+    m = json.loads(path.read_text())
+    return m if m.get("imported") else None
+
+
+def _imported_row(dataset: str, depth: int, m: dict[str, Any]) -> tuple[dict, dict, dict]:
+    """(CSV row, Markdown row, data record) of an imported row: no column was trained or scored here."""
+    note = (f"{NOT_TRAINED}: the authors' released model ({Path(m['source']['file']).name}, sha256 "
+            f"{m['source']['sha256'][:12]}) as the fine-tuned model; no stage trained, no test split scored")
+    row = {"dataset": dataset, "model": f"R{depth}", "seeds": 0, **{c: None for c in COLUMNS.values()},
+           "every model scored on": note, "scale": m.get("scale")}
+    md = {"dataset": dataset, "model": f"R{depth}", "seeds": 0, **{c: NOT_TRAINED for c in COLUMNS.values()},
+          "every model scored on": note, "scale": m.get("scale")}
+    record = {"dataset": dataset, "depth": int(depth), "imported": True, "note": note, "seeds": [],
+              "test_images": None, "accuracy": {}, "predictions": {}}
+    return row, md, record
+
+
 def table1_rows(layout: Layout, datasets, depths, seeds_of: SeedsOf = _main_only, main_seed: int = 0
                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """(CSV rows, Markdown rows, the provenance of every metrics file read, the table as data). A row's accuracy is
@@ -70,6 +96,14 @@ def table1_rows(layout: Layout, datasets, depths, seeds_of: SeedsOf = _main_only
     rows, md_rows, sources, records = [], [], [], []
     for dataset in datasets:
         for depth in depths:
+            imported = imported_metrics(layout, dataset, depth)
+            if imported is not None:
+                for out, item in zip((rows, md_rows, records), _imported_row(dataset, depth, imported), strict=True):
+                    out.append(item)
+                sources.append({"file": str(layout.metrics(dataset, depth, "finetune")),
+                                "config_hash": imported["provenance"]["config_hash"],
+                                "code_version": imported["provenance"]["code_version"]})
+                continue
             folders = seeds_of(dataset, depth)
             labels = [main_seed if f is None else int(f) for f in folders]
             row: dict[str, Any] = {"dataset": dataset, "model": f"R{depth}", "seeds": len(folders),
@@ -150,6 +184,8 @@ def stage_rows(layout: Layout, datasets, depths, seeds_of: SeedsOf = _main_only,
     rows, files = [], []
     for dataset in datasets:
         for depth in depths:
+            if imported_metrics(layout, dataset, depth) is not None:
+                continue  # nothing of its chain was trained here (Table 1 says so)
             chain = [(None, stage) for stage in STAGES]
             chain += [(f, stage) for f in seeds_of(dataset, depth) if f is not None for stage in SEEDED_STAGES]
             for folder, stage in chain:

@@ -99,6 +99,20 @@ def test_secondary_rows_do_not_vote_and_one_seed_rows_pool_the_seed_variance(tmp
     assert scorecard(cfg)[0][0]["verdict"] == FAILS
 
 
+def test_an_imported_row_is_left_out_of_the_paired_claims(tmp_path):
+    cfg = cfg_at(tmp_path)
+    L = Layout.from_config(cfg)
+    trained = _row(L, [(0.90, 0.80, 0.9, 0.8), (0.91, 0.81, 0.9, 0.8), (0.89, 0.79, 0.9, 0.8)])
+    imported = {"dataset": "imagenet", "depth": 8, "imported": True, "seeds": [], "accuracy": {}, "predictions": {}}
+    _table1(L.table("table1", "json"), [trained, imported])
+    c1 = scorecard(cfg)[0][0]
+    assert c1["verdict"] == HOLDS and len(c1["rows"]) == 1
+    assert "imagenet R8: not trained here" in c1["numbers"]
+    _table1(L.table("table1", "json"), [imported])
+    c1 = scorecard(cfg)[0][0]
+    assert c1["verdict"] == MISSING and "authors' release" in c1["note"]
+
+
 def test_models_scored_on_other_images_are_refused(tmp_path):
     cfg = cfg_at(tmp_path)
     L = Layout.from_config(cfg)

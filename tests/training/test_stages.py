@@ -238,6 +238,23 @@ def test_table1_reports_mean_sd_and_every_seed(tmp_path):
     assert records[0]["predictions"]["cnn"][1] == str(layout.predictions("mnist", 2, "cnn", 1))
 
 
+def test_an_imported_row_is_not_trained_here(tmp_path):
+    """A row whose fine-tuned model is the authors' release: Table 1 says "not trained here" in every column, the
+    stage table skips it, the data mark it imported (the claims then leave it out)."""
+    from cordsnet.training.table1 import NOT_TRAINED, stage_rows
+
+    layout = Layout(tmp_path)
+    path = layout.metrics("imagenet", 8, "finetune")
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"imported": True, "trained_here": False, "scale": "paper",
+                                "source": {"file": "/x/cordsnetr8.pth", "sha256": "ab" * 32},
+                                "provenance": {"config_hash": "h", "code_version": "v"}}))
+    rows, md, sources, records = table1_rows(layout, ["imagenet"], [8])
+    assert all(rows[0][c] is None and md[0][c] == NOT_TRAINED for c in COLUMNS.values())
+    assert "cordsnetr8.pth" in rows[0]["every model scored on"] and records[0]["imported"]
+    assert sources[0]["file"] == str(path) and stage_rows(layout, ["imagenet"], [8]) == ([], [])
+
+
 def test_table1_refuses_models_scored_on_different_images(tmp_path):
     layout = Layout(tmp_path)
     for stage in COLUMNS:

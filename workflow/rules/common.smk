@@ -19,7 +19,9 @@ from cordsnet.training.graph import (
     STAGES,
     analysis_models,
     extra_seeds,
+    imported_rows,
     seeded_rows,
+    trained_stages,
     solution_row,
     stage_config,
     stage_seed_dir,
@@ -83,8 +85,10 @@ def stage_inputs(w):
 
 
 def all_metrics(stages=STAGES):
-    """The metrics of every Table 1 stage of every row, and of the seeded stages of every extra seed (run.seeds)."""
-    main = [str(L.metrics(d, n, s)) for d in CFG["data"]["datasets"] for n in CFG["model"]["depths"] for s in stages]
+    """The metrics of every Table 1 stage of every row (an imported row: its fine-tuned model only), and of the seeded
+    stages of every extra seed (run.seeds)."""
+    main = [str(L.metrics(d, n, s)) for d in CFG["data"]["datasets"] for n in CFG["model"]["depths"]
+            for s in trained_stages(CFG, d, n, stages)]
     return main + [str(L.metrics(d, n, s, k)) for d, n in seeded_rows(CFG) for k in extra_seeds(CFG)
                    for s in stages if s in SEEDED_STAGES]
 

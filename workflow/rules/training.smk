@@ -68,6 +68,39 @@ rule train_stage_seed:  # another seed's copy of a seeded stage (run.seeds): Tab
         "--seed {wildcards.seed} > {log:q} 2>&1"
 
 
+# A model of model.imported comes from the authors' release (cordsnet import-authors), never from training: this rule
+# writes its fine-tuned stage and wins over train_stage for those paths (docs/authors-checkpoint.md).
+IMPORTED = {f"{d}/R{n}": path for (d, n), path in imported_rows(CFG).items()}
+
+
+rule import_authors:
+    input:
+        release=lambda w: IMPORTED[w.imported_row],
+    output:
+        checkpoint=f"{RESULTS}/models/{{imported_row}}/finetune/checkpoint.pt",
+        metrics=f"{RESULTS}/models/{{imported_row}}/finetune/metrics.json",
+    wildcard_constraints:
+        imported_row="|".join(re.escape(r) for r in IMPORTED) or "(?!)",
+    params:
+        cfg=json.dumps(config_slice(CFG, "run", "paths", "model"), sort_keys=True),
+        dataset=lambda w: w.imported_row.split("/")[0],
+        depth=lambda w: w.imported_row.split("/R")[1],
+    log:
+        f"{LOGS}/import_authors/{{imported_row}}.log",
+    benchmark:
+        f"{BENCH}/import_authors/{{imported_row}}.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    shell:
+        "{CLI} import-authors {input.release:q} --dataset {params.dataset} --depth {params.depth} "
+        "--config-json {params.cfg:q} > {log:q} 2>&1"
+
+
+ruleorder: import_authors > train_stage
+
+
 rule table1:
     input:
         all_metrics(),
