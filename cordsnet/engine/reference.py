@@ -17,13 +17,15 @@ from cordsnet.models.cordsnet import CordsNet
 
 def reference_simulate(model: CordsNet, schedule: Sequence[tuple[torch.Tensor | None, int]],
                        spontaneous_steps: int = 100, batch_size: int | None = None, input_noise: float = 0.0,
-                       generator: torch.Generator | None = None, warmup_grad: bool = True) -> torch.Tensor:
+                       generator: torch.Generator | None = None, warmup_grad: bool = True,
+                       grad_from: int | None = None) -> torch.Tensor:
     """Logits at every step of ``schedule`` (after the warm-up): T x B x classes.
 
     ``schedule`` is a list of (images or None for a blank, steps). Images are B x C x H x W. ``input_noise``: std
     of Gaussian noise added to the screen (image or blank) at every step of the schedule, drawn from ``generator``
     one B x C x H x W tensor per step, in the order the engine draws it (the warm-up is noiseless).
-    ``warmup_grad=False`` runs the warm-up without gradients (the released training scripts).
+    ``warmup_grad=False`` runs the warm-up without gradients (the released training scripts). ``grad_from``: the
+    states are detached before that step of the schedule (a bounded back-propagation window).
     """
     images = [x for x, _ in schedule if x is not None]
     if batch_size is None:
@@ -35,10 +37,13 @@ def reference_simulate(model: CordsNet, schedule: Sequence[tuple[torch.Tensor | 
     with torch.set_grad_enabled(torch.is_grad_enabled() and warmup_grad):
         for _ in range(spontaneous_steps):
             states = reference_step(model, states, blank)
-    logits = []
+    logits, t = [], 0
     for stimulus, steps in schedule:
         x = blank if stimulus is None else stimulus
         for _ in range(steps):
+            if t == grad_from:
+                states = [r.detach() for r in states]
+            t += 1
             screen = x
             if input_noise > 0:
                 screen = x + input_noise * torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)

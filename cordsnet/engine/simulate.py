@@ -157,7 +157,7 @@ def simulate(model: CordsNet, schedule: Schedule, *, spontaneous_steps: int = 10
              state_noise: float = 0.0, record: Sequence[int] = (), record_steps: slice | None = None,
              generator: torch.Generator | None = None, precision: str = "fp32", use_cache: bool = True,
              batch_size: int | None = None, warmup_grad: bool = True,
-             readout_steps: slice | None = None) -> SimulationResult:
+             readout_steps: slice | None = None, grad_from: int | None = None) -> SimulationResult:
     """Run the spontaneous warm-up, then ``schedule``; read out at every step.
 
     Args:
@@ -171,6 +171,9 @@ def simulate(model: CordsNet, schedule: Schedule, *, spontaneous_steps: int = 10
             gradients and start from its detached state (False, as the released training scripts do).
         readout_steps: the steps whose logits are computed and returned (default: every step); training reads out
             only the window its loss reads, and skips the rest (the same numbers, less work).
+        grad_from: with gradients enabled, run the schedule's steps before this one without gradients and
+            back-propagate only through the steps from it on (a bounded back-propagation window; the forward
+            numbers are unchanged). The image's stem drive keeps its gradient. None: through every step.
     """
     if precision not in ("fp32", "bf16"):
         raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
@@ -212,6 +215,12 @@ def simulate(model: CordsNet, schedule: Schedule, *, spontaneous_steps: int = 10
         # computed in the inference layout (channels-last); training runs in the default one (see the docstring)
         detached = [r.contiguous(memory_format=fmt) for r in detached]
     with _cached_weights(model), autocast:
+        if grad and grad_from:
+            # the weight cache fills on first use: fill it with autograd on, or the steps run without it would
+            # cache weights that carry no gradient into the window
+            for module in model.modules():
+                if parametrize.is_parametrized(module, "weight"):
+                    module.weight  # noqa: B018
         if detached is not None:
             spont = detached
         else:
@@ -228,16 +237,19 @@ def simulate(model: CordsNet, schedule: Schedule, *, spontaneous_steps: int = 10
                 s = None if x is None else model.stem(x)
                 const0, stem_skip = runner.drives(s, states[0])
             for _ in range(steps):
-                if noisy:
-                    base = x if x is not None else torch.zeros(batch_size, *expected, dtype=dtype, device=device)
-                    noise = torch.randn(base.shape, generator=generator, dtype=dtype, device=device)
-                    const0, stem_skip = runner.drives(model.stem(base + input_noise * noise), states[0])
-                states = runner.step(states, const0, stem_skip)
-                if read is None or t in read:
-                    logits.append(runner.readout(states).float())
-                if t in keep_set:
-                    for i in record:
-                        recorded[i].append(states[i].float().clone() if not grad else states[i])
+                # a bounded back-propagation window: the steps before grad_from run without autograd
+                bounded = grad and grad_from is not None and t < grad_from
+                with torch.no_grad() if bounded else contextlib.nullcontext():
+                    if noisy:
+                        base = x if x is not None else torch.zeros(batch_size, *expected, dtype=dtype, device=device)
+                        noise = torch.randn(base.shape, generator=generator, dtype=dtype, device=device)
+                        const0, stem_skip = runner.drives(model.stem(base + input_noise * noise), states[0])
+                    states = runner.step(states, const0, stem_skip)
+                    if read is None or t in read:
+                        logits.append(runner.readout(states).float())
+                    if t in keep_set:
+                        for i in record:
+                            recorded[i].append(states[i].float().clone() if not grad else states[i])
                 t += 1
     return SimulationResult(
         logits=torch.stack(logits),

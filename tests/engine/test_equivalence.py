@@ -146,6 +146,30 @@ def test_bf16_inference_is_close_and_refused_for_training():
         simulate(m, [(x, 2)], precision="bf16")
 
 
+@pytest.mark.parametrize("depth", [2, 4])
+def test_a_bounded_backprop_window_is_the_reference_detached_there(depth):
+    """grad_from=k: the same forward numbers; the gradient of the reference with its states detached before step k;
+    k = 0 is the full gradient, a later k another one."""
+    m = model(depth)
+    x = torch.randn(3, 1, 16, 16)
+
+    def grads(run):
+        m.zero_grad()
+        run()[-4:].square().mean().backward()
+        return torch.cat([(torch.zeros_like(p) if p.grad is None else p.grad).flatten() for p in m.parameters()])
+
+    full = grads(lambda: simulate(m, [(x, 12)], spontaneous_steps=5, warmup_grad=False).logits)
+    for k in (0, 6):
+        out = simulate(m, [(x, 12)], spontaneous_steps=5, warmup_grad=False, grad_from=k).logits
+        ref = reference_simulate(m, [(x, 12)], spontaneous_steps=5, warmup_grad=False, grad_from=k)
+        assert rel(out.detach(), ref.detach()) < 1e-5
+        g = grads(lambda k=k: simulate(m, [(x, 12)], spontaneous_steps=5, warmup_grad=False, grad_from=k).logits)
+        g_ref = grads(lambda k=k: reference_simulate(m, [(x, 12)], spontaneous_steps=5, warmup_grad=False,
+                                                      grad_from=k))
+        assert rel(g, g_ref) < 1e-5
+        assert (rel(g, full) < 1e-6) == (k == 0)
+
+
 def test_a_warm_up_without_gradients_starts_from_its_detached_state():
     """warmup_grad=False (the released training scripts): the same forward pass, and the gradients of a run that
     starts, by the plain reference update, from the warm-up's state computed without gradients."""
