@@ -33,6 +33,7 @@ from cordsnet.data.transforms import denormalise
 from cordsnet.io import save_tensors, write_json
 from cordsnet.layout import Layout
 from cordsnet.multiarea import tasks as T
+from cordsnet.multiarea.decoding import ladder, split_areas
 from cordsnet.multiarea.frontend import bank_features, check_format
 from cordsnet.multiarea.network import MultiAreaRNN
 from cordsnet.multiarea.settings import durations, frontend_row
@@ -45,6 +46,9 @@ log = logging.getLogger("cordsnet")
 
 CONDITION = {"numerosity": "number of dots", "numerosity_match": "numerical distance (test - sample)",
              "category": "morph fraction (0: prototype A, 1: B)", "odr": "cue location", "motion": "motion coherence"}
+ANSWER = {"numerosity": "number of dots", "numerosity_match": "match or non-match",
+          "category": "prototype (A or B)", "odr": "cue location", "motion": "motion direction"}
+"""the variable the decoding ladder reads out: each task's answer"""
 CURVE = {"numerosity_match": "P(answered match)", "category": "P(chose prototype B)"}
 """two-choice tasks whose curve is the fraction of second-choice answers rather than the fraction correct"""
 
@@ -133,8 +137,14 @@ def train_task(cfg: dict[str, Any], task: str) -> tuple[dict[str, Any], Report]:
     dt_front = cfg["model"]["alpha"] * m["frontend"]["tau_ms"]
     pool = round(m["dt_ms"] / dt_front)
     t0 = time.perf_counter()
-    feats = {split: bank_features(front, b.frames, b.segment_ms, dt_front, pool, areas, sim["spontaneous_steps"],
-                                  info.mean, info.std, pool=m["frontend"]["pool"]) for split, b in banks.items()}
+    # every area once (the decoding ladder reads them all); the downstream network gets the configured ones
+    names = [f"front-end area {a}" for a in range(depth)]
+    channels = [front.arch.areas[a].channels * m["frontend"]["pool"] ** 2 for a in range(depth)]
+    every = {split: split_areas(bank_features(front, b.frames, b.segment_ms, dt_front, pool, list(range(depth)),
+                                              sim["spontaneous_steps"], info.mean, info.std,
+                                              pool=m["frontend"]["pool"]), channels, names)
+             for split, b in banks.items()}
+    feats = {split: np.concatenate([f[names[a]] for a in areas], axis=2) for split, f in every.items()}
     frontend_seconds = time.perf_counter() - t0
     train_x, mean, std = standardise(feats["train"])
     test_x, _, _ = standardise(feats["test"], mean, std)
@@ -199,6 +209,13 @@ def train_task(cfg: dict[str, Any], task: str) -> tuple[dict[str, Any], Report]:
                                          "frontend_dataset": dataset},
                                    extra={"inputs": [str(L.checkpoint(dataset, depth, stage))]
                                           + ([str(L.prepared_split(dataset, "test"))] if protos else [])})
+    downstream = {f"downstream area {k} ({n} units)": rates[0][:, :, s].transpose(1, 0, 2)
+                  for k, (n, s) in enumerate(zip(m["sizes"], net.area_slices(), strict=True))}
+    t2 = time.perf_counter()
+    metrics["decoding"] = ladder(test.frames, test.segment_ms, every["test"], downstream, test.target, test.periods,
+                                 test.go_ms, m["dt_ms"], seed=cfg["run"]["seed"])
+    metrics["decoding_seconds"] = time.perf_counter() - t2
+    log.info("%s: decoding ladder %s", task, [(r["stage"], round(r["accuracy"], 3)) for r in metrics["decoding"]])
     save_tensors(out_dir / "checkpoint.pt", {"networks": networks.state_dict(), "seeds": run_seeds,
                                              "feature_mean": torch.from_numpy(mean),
                                              "feature_std": torch.from_numpy(std)})
@@ -260,6 +277,26 @@ def multiarea_table(cfg: dict[str, Any], reports: dict[str, dict[str, Any]], inp
                  "one-sided binomial test at p < 0.001 on all test trials.")
 
 
+def decoding_table(cfg: dict[str, Any], reports: dict[str, dict[str, Any]], inputs: list[str]) -> Table:
+    """Fig 5's decoding ladder: per task and stage, the cross-validated linear read-out of the task's variable."""
+    rows = []
+    for task, r in reports.items():
+        for d in r.get("decoding", []):
+            rows.append({"task": task, "variable": ANSWER[r["variant"]],
+                         "stage": d["stage"], "decoded (%)": round(100 * d["accuracy"], 1),
+                         "95% CI": f"{100 * d['ci'][0]:.1f}-{100 * d['ci'][1]:.1f}",
+                         "chance (%)": round(100 * r["chance"], 1), "trials": d["trials"], "features": d["features"],
+                         "folds": d["folds"]})
+    prov = record(cfg["multiarea"], seed=cfg["run"]["seed"], scale=cfg["run"]["scale"],
+                  data={"kind": "rendered task stimuli"}, extra={"inputs": inputs})
+    return Table(rows, prov, "Fig 5: the decoding ladder, where each task's variable is kept or lost",
+                 "A linear read-out (scikit-learn LogisticRegressionCV on standardised features, regularisation chosen "
+                 "within each training fold) of each task's answer from the test trials at every stage: the stimulus "
+                 "period's pixels, each front-end area of the frozen CordsNet (averaged over the stimulus period), "
+                 "and the downstream network's areas (seed 0, averaged over the 100 ms before the go cue); "
+                 "stratified K-fold cross-validation over the test trials, exact (Clopper-Pearson) 95% intervals.")
+
+
 # -- commands (workflow/rules/multiarea.smk) ---------------------------------------------------------------------
 def _add_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--task", required=True, choices=T.TASKS)
@@ -276,6 +313,7 @@ def _train_cli(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
 
 def _add_table(p: argparse.ArgumentParser) -> None:
     p.add_argument("--table", required=True, help="CSV path of the table")
+    p.add_argument("--decoding-table", required=True, help="CSV path of the decoding ladder's table")
 
 
 @command("multiarea-table", "the table of the four tasks' performance and criterion (Fig 5, C9)", _add_table,
@@ -286,4 +324,5 @@ def _table_cli(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
     reports = {task: json.loads(Path(p).read_text()) for task, p in zip(cfg["multiarea"]["tasks"], paths,
                                                                           strict=True)}
     multiarea_table(cfg, reports, [str(p) for p in paths]).write(args.table)
+    decoding_table(cfg, reports, [str(p) for p in paths]).write(args.decoding_table)
     return 0

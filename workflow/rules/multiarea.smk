@@ -8,7 +8,8 @@ from cordsnet.multiarea.settings import frontend_row
 MULTIAREA = CFG["multiarea"]
 FRONTEND = frontend_row(CFG)
 MULTIAREA_RESULTS = [str(L.analysis("multiarea", task, ext)) for task in MULTIAREA["tasks"] for ext in ("json", "npz")]
-MULTIAREA_TABLES = [str(L.table("multiarea", ext)) for ext in ("csv", "md", "provenance.json")]
+MULTIAREA_TABLES = [str(L.table(name, ext)) for name in ("multiarea", "multiarea_decoding")
+                    for ext in ("csv", "md", "provenance.json")]
 
 
 rule multiarea:  # results and tables only: `snakemake figures` draws them
@@ -52,6 +53,7 @@ rule multiarea_table:
     params:
         cfg=cfg_json("multiarea"),
         table=str(L.table("multiarea")),
+        decoding=str(L.table("multiarea_decoding")),
     log:
         f"{LOGS}/multiarea/table.log",
     benchmark:
@@ -61,7 +63,8 @@ rule multiarea_table:
         mem_mb=1000,
         runtime=5,
     shell:
-        "{CLI} multiarea-table --config-json {params.cfg:q} --table {params.table:q} > {log:q} 2>&1"
+        "{CLI} multiarea-table --config-json {params.cfg:q} --table {params.table:q} "
+        "--decoding-table {params.decoding:q} > {log:q} 2>&1"
 
 
 # Its figures: notebooks/multiarea.ipynb on these files, with these parameters beyond `results` (the rule
