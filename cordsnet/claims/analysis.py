@@ -230,8 +230,15 @@ def claim_c9(src, cfg):
 
     def text(task: str, r: dict[str, Any]) -> str:
         correct = round(100 * sum(p["correct"] for p in r["per_seed"]) / len(r["per_seed"]), 1)
-        return (f"{task}: {correct}% (chance {round(100 * r['chance'], 1)}%, {len(r['per_seed'])} seeds, "
-                f"{r['test_trials']} trials) {'learned' if learned[task] else 'NOT learned'}")
+        out = (f"{task}: {correct}% (chance {round(100 * r['chance'], 1)}%, {len(r['per_seed'])} seeds, "
+               f"{r['test_trials']} trials) {'learned' if learned[task] else 'NOT learned'}")
+        y = r.get("yardstick")
+        if y:
+            w = ", ".join(f"{v:.2f}" for v in y["network_weber"])
+            out += (f" [yardstick, added after the first result: implied Weber fraction {w} per seed; the criterion "
+                    f"asks for {y['criterion_weber']:.2f} or less; monkeys {y['monkey_weber'][0]:.2f}-"
+                    f"{y['monkey_weber'][1]:.2f} (Merten & Nieder 2009)]")
+        return out
 
     return {"verdict": HOLDS if all(learned.values()) else FAILS, "files": [str(f) for f in files],
             "measured": "every task learned by the table's criterion (every seed at or above it on easy trials, above "

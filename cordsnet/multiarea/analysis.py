@@ -38,6 +38,7 @@ from cordsnet.multiarea.frontend import bank_features, check_format
 from cordsnet.multiarea.network import MultiAreaRNN
 from cordsnet.multiarea.settings import durations, frontend_row
 from cordsnet.multiarea.targets import batch, correct, standardise
+from cordsnet.multiarea.yardstick import yardstick
 from cordsnet.provenance import record
 from cordsnet.results import Report, Table
 from cordsnet.trained import load_trained, test_subset
@@ -209,6 +210,9 @@ def train_task(cfg: dict[str, Any], task: str) -> tuple[dict[str, Any], Report]:
                                          "frontend_dataset": dataset},
                                    extra={"inputs": [str(L.checkpoint(dataset, depth, stage))]
                                           + ([str(L.prepared_split(dataset, "test"))] if protos else [])})
+    if kind == "numerosity":  # the animals' yardstick beside the declared criterion (docs/multiarea.md)
+        metrics["yardstick"] = yardstick([p["correct"] for p in per_seed], m["numerosity"]["max_dots"],
+                                         m["criterion"])
     downstream = {f"downstream area {k} ({n} units)": rates[0][:, :, s].transpose(1, 0, 2)
                   for k, (n, s) in enumerate(zip(m["sizes"], net.area_slices(), strict=True))}
     t2 = time.perf_counter()

@@ -44,3 +44,16 @@ def test_window_mean_and_split_areas():
     assert parts["a"].shape == (2, 3, 3) and parts["b"].shape == (2, 3, 4)
     with pytest.raises(ValueError, match="not the areas"):
         split_areas(np.zeros((2, 3, 7)), [3, 3], ["a", "b"])
+
+
+def test_the_yardstick_inverts_the_log_gaussian_reporter():
+    from cordsnet.multiarea.yardstick import implied_sigma, report_accuracy, yardstick
+
+    assert report_accuracy(0.01, 5) == pytest.approx(1.0) and report_accuracy(50.0, 5) < 0.3
+    for sigma in (0.1, 0.33, 0.6):
+        assert implied_sigma(report_accuracy(sigma, 5), 5) == pytest.approx(sigma, rel=1e-4)
+    assert implied_sigma(0.2, 5) == float("inf")  # chance
+    y = yardstick([0.551, 0.7], 5, 0.7)
+    assert y["criterion_weber"] == pytest.approx(0.207, abs=0.001) and y["network_weber"][0] == pytest.approx(0.333,
+                                                                                                              abs=0.001)
+    assert 0.40 < y["monkey_report_accuracy"][1] < y["monkey_report_accuracy"][0] < 0.46
