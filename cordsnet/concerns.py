@@ -142,7 +142,7 @@ CONCERNS: dict[str, Concern] = {
                        "ablation"),
                 metrics=("tables/claims.metrics.json",), notebook="claims",
                 figures=("claims_forest", "claims_scorecard"),
-                modules=("cordsnet.claims.analysis",)),
+                modules=("cordsnet.claims.analysis", "cordsnet.claims.power")),
     )
 }
 

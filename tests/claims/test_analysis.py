@@ -202,3 +202,21 @@ def test_cli_writes_the_table_json_and_verdict_counts(tmp_path):
     card = json.loads(out.with_suffix(".json").read_text())
     assert len(card["claims"]) == 11 and card["provenance"]["seeds"] == [0, 1, 2]
     assert "not yet measured" in out.with_suffix(".md").read_text()
+
+
+def test_the_seed_planner_prices_seeds_and_shrinks_the_detectable_difference(tmp_path):
+    """claims-power: more seeds, a smaller detectable difference; each extra seed priced by the ledger's seconds."""
+    from cordsnet.claims.power import plan, seed_price
+
+    cfg = cfg_at(tmp_path)
+    L = Layout.from_config(cfg)
+    table = {"rows": [_row(L, [(0.90, 0.80, 0.9, 0.8), (0.91, 0.82, 0.9, 0.8), (0.89, 0.79, 0.9, 0.8)])]}
+    costs = [{"dataset": "mnist", "depth": "2", "seed": k, "stage": s, "seconds": 100.0}
+             for k in ("1", "2") for s in ("cnn", "finetune")] + [
+             {"dataset": "mnist", "depth": "2", "seed": None, "stage": "cnn", "seconds": 999.0}]
+    assert seed_price(costs, "mnist", 2) == 200.0 and seed_price(costs, "fmnist", 2) is None
+    rows = [r for r in plan(table, costs, cfg["claims"]) if r["claim"] == "C1"]
+    assert [r["seeds"] for r in rows] == [3, 5, 8] and rows[0]["measured seeds"] == 3
+    assert rows[0]["detectable"] > rows[1]["detectable"] > rows[2]["detectable"] > 0
+    assert [r["extra job seconds"] for r in rows] == [0, 400, 1000]
+    assert rows[1]["extra wall minutes (2 cores)"] == pytest.approx(400 / 2 / 60, abs=0.05)
