@@ -30,8 +30,8 @@ def test_help_lists_every_command(capsys):
                              "dynamics-regimes", "train", "table1", "workflow-summary", "temporal-noise",
                              "temporal-sequences", "temporal-solutions", "temporal-tables", "cognitive-train",
                              "cognitive-compare", "cognitive-attractors", "neural-surrogate", "neural-predict",
-                             "multiarea-train", "multiarea-table", "ablation-train", "ablation-table", "claims", "claims-power",
-                             "import-authors", "classify"}
+                             "multiarea-train", "multiarea-table", "ablation-train", "ablation-table", "claims",
+                             "claims-power", "import-authors", "classify"}
     assert all(name in out for name in COMMANDS)
 
 

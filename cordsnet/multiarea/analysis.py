@@ -36,6 +36,7 @@ from cordsnet.multiarea import tasks as T
 from cordsnet.multiarea.decoding import ladder, split_areas
 from cordsnet.multiarea.frontend import bank_features, check_format
 from cordsnet.multiarea.network import MultiAreaRNN
+from cordsnet.multiarea.psychometrics import across_seeds, describe, fit_seed
 from cordsnet.multiarea.settings import durations, frontend_row
 from cordsnet.multiarea.targets import batch, correct, standardise
 from cordsnet.multiarea.yardstick import yardstick
@@ -210,6 +211,8 @@ def train_task(cfg: dict[str, Any], task: str) -> tuple[dict[str, Any], Report]:
                                          "frontend_dataset": dataset},
                                    extra={"inputs": [str(L.checkpoint(dataset, depth, stage))]
                                           + ([str(L.prepared_split(dataset, "test"))] if protos else [])})
+    metrics["psychometrics"] = across_seeds([fit_seed(kind, p["conditions"], m["numerosity"]["max_dots"])
+                                             for p in per_seed])
     if kind == "numerosity":  # the animals' yardstick beside the declared criterion (docs/multiarea.md)
         metrics["yardstick"] = yardstick([p["correct"] for p in per_seed], m["numerosity"]["max_dots"],
                                          m["criterion"])
@@ -270,7 +273,9 @@ def multiarea_table(cfg: dict[str, Any], reports: dict[str, dict[str, Any]], inp
                      "worst seed (%)": round(100 * min(p["correct"] for p in ps), 1),
                      "easy trials correct (%)": round(100 * float(np.mean([p["easy_correct"] for p in ps])), 1),
                      "max p vs chance": float(f"{max(p['p_vs_chance'] for p in ps):.2g}"),
-                     "learned": "yes" if r["learned"] else "no"})
+                     "learned": "yes" if r["learned"] else "no",
+                     "psychometric fit (mean [95% CI] over seeds)": describe(r["psychometrics"])
+                     if r.get("psychometrics") else None})
     prov = record(m, seed=cfg["run"]["seed"], scale=cfg["run"]["scale"], data={"kind": "rendered task stimuli"},
                   extra={"inputs": inputs})
     return Table(rows, prov, "Fig 5: the multi-area RNN on four image-based tasks, CordsNet as its front end",

@@ -57,3 +57,20 @@ def test_the_yardstick_inverts_the_log_gaussian_reporter():
     assert y["criterion_weber"] == pytest.approx(0.207, abs=0.001) and y["network_weber"][0] == pytest.approx(0.333,
                                                                                                               abs=0.001)
     assert 0.40 < y["monkey_report_accuracy"][1] < y["monkey_report_accuracy"][0] < 0.46
+
+
+def test_psychometric_fits_recover_planted_parameters_and_span_seeds():
+    from cordsnet.multiarea.psychometrics import across_seeds, fit_seed, logistic, weibull
+
+    coh = [0.0, 0.1, 0.2, 0.4, 0.8]
+    motion = {"values": coh, "accuracy": weibull(np.array(coh), 0.25, 2.0).tolist(), "trials": [400] * 5}
+    fit = fit_seed("motion", motion, 5)
+    assert fit["threshold (coherence at 82% correct)"] == pytest.approx(0.25, rel=0.02)
+    frac = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    cat = {"values": frac, "chose_second": logistic(np.array(frac), 0.45, 0.08).tolist(), "trials": [400] * 6,
+           "accuracy": [0.9] * 6}
+    assert fit_seed("category", cat, 5)["point of subjective equality (morph fraction)"] == pytest.approx(0.45,
+                                                                                                          abs=0.01)
+    summary = across_seeds([{"a": 1.0}, {"a": 2.0}, {"a": 3.0}])["a"]
+    assert summary["mean"] == 2.0 and summary["ci"][0] == pytest.approx(2.0 - 4.303 / np.sqrt(3), abs=1e-3)
+    assert across_seeds([{"a": 1.0}])["a"]["ci"] is None
