@@ -15,11 +15,14 @@ import logging
 from typing import Any
 
 import numpy as np
+from scipy.stats import fisher_exact
 
 from cordsnet.ablation.classify import MONO, STEADY, Criteria, probe_model
 from cordsnet.ablation.settings import ablation_row, recipe, settings
-from cordsnet.claims.verdicts import signs
+from cordsnet.claims.verdicts import significance, signs
 from cordsnet.commands import command
+from cordsnet.dynamics.eigen import arpack_eigs
+from cordsnet.dynamics.operators import ConvOperator
 from cordsnet.layout import Layout
 from cordsnet.provenance import record
 from cordsnet.results import Report, Table
@@ -30,22 +33,52 @@ log = logging.getLogger("cordsnet")
 
 
 
+ALPHA = 0.05
+"""one-sided level of C11's Fisher tests at the two ends of each sweep"""
+
+
+def fisher_trend(k_high: int, n_high: int, k_low: int, n_low: int) -> float:
+    """One-sided p-value of Fisher's exact test in the direction of the observed difference of shares (high minus
+    low): small when the difference is unlikely under equal shares."""
+    table = [[k_high, n_high - k_high], [k_low, n_low - k_low]]
+    side = "greater" if k_high / n_high >= k_low / n_low else "less"
+    return float(fisher_exact(table, alternative=side).pvalue)
+
+
+def detectable_share(n_high: int, n_low: int, alpha: float = ALPHA) -> float | None:
+    """The smallest difference of shares that Fisher's one-sided test at ``alpha`` could declare with these numbers
+    of models (None: none could: too few models)."""
+    best = None
+    for a in range(n_high + 1):
+        for b in range(n_low + 1):
+            diff = a / n_high - b / n_low
+            if diff > 0 and fisher_exact([[a, n_high - a], [b, n_low - b]], alternative="greater").pvalue < alpha:
+                best = diff if best is None else min(best, diff)
+    return best
+
+
 def c11_summary(models: list[dict[str, Any]], cfg: dict[str, Any]) -> dict[str, Any]:
-    """The trends of Table S5 as measured: in the ramp sweep, the share of steady-state models at the flattest ramp
-    minus at the steepest (the paper: ramps that weight only the last steps allow transient solutions); in the penalty
-    sweep, the share of mono-stable models at the largest coefficient minus at the smallest (the paper: the penalty
-    makes the solution mono-stable). Holds when both are positive, fails when either is negative, otherwise (equal
-    shares) not resolved with this many models."""
+    """The trends of Table S5 as measured, with a test: in the ramp sweep, the share of steady-state models at the
+    flattest ramp against the steepest (the paper: ramps that weight only the last steps allow transient solutions);
+    in the penalty sweep, the share of mono-stable models at the largest coefficient against the smallest (the paper:
+    the penalty makes the solution mono-stable). Fisher's exact test at the two ends of each sweep, one-sided at
+    :data:`ALPHA`: holds when both trends are positive and significant, fails when either is significantly negative,
+    otherwise not resolved, with the smallest share difference these numbers of models could detect."""
     out: dict[str, Any] = {"models": len(models)}
     ramp = _sweep_trend(models, "ramp", lambda m: m["ramp"][0] / m["ramp"][1], "hold_solution", STEADY,
                         ("flattest", "steepest"), "steady")
     pen = _sweep_trend(models, "penalty", lambda m: m["weight"], "stability_solution", MONO,
                        ("largest", "smallest"), "mono")
     out.update({k: v for k, v in (("ramp", ramp), ("penalty", pen)) if v is not None})
-    out["verdict"] = signs([out[k]["trend"] for k in ("ramp", "penalty") if k in out], expected=2)
-    out["rule"] = ("holds when the flattest ramp gives a larger share of steady-state models than the steepest and "
-                   "the largest penalty a larger share of mono-stable models than the smallest; fails when either is "
-                   "smaller; otherwise not resolved")
+    tests = [(out[k]["trend"], out[k]["p_value"]) for k in ("ramp", "penalty") if k in out]
+    out["verdict"] = significance(tests, ALPHA) if len(tests) == 2 else signs([], expected=2)
+    radii = [max(m["operator_radius"]) for m in models if m.get("operator_radius")]
+    out["all_contractive"] = bool(radii) and max(radii) < 1.0
+    out["largest_operator_radius"] = max(radii) if radii else None
+    out["rule"] = ("Fisher's exact test at the two ends of each sweep, one-sided at 0.05: holds when the flattest "
+                   "ramp gives significantly more steady-state models than the steepest and the largest penalty "
+                   "significantly more mono-stable models than the smallest; fails when either is significantly the "
+                   "other way; otherwise not resolved")
     return out
 
 
@@ -64,8 +97,23 @@ def _sweep_trend(models: list[dict[str, Any]], sweep: str, value, key: str, labe
         return sum(m[key] == label for m in chosen) / len(chosen)
 
     at_high, at_low = share(high), share(low)
+    n_high, n_low = (sum(m["setting"] == s for m in rows) for s in (high, low))
+    k_high, k_low = round(at_high * n_high), round(at_low * n_low)
     return {ends[0]: high, ends[1]: low, f"{prefix}_{ends[0]}": at_high, f"{prefix}_{ends[1]}": at_low,
-            "models_per_setting": sum(m["setting"] == high for m in rows), "trend": at_high - at_low}
+            "models_per_setting": n_high, "trend": at_high - at_low,
+            "p_value": fisher_trend(k_high, n_high, k_low, n_low),
+            "detectable_share_difference": detectable_share(n_high, n_low)}
+
+
+def operator_radii(model) -> list[float]:
+    """The spectral radius of each area's recurrent convolution W (ARPACK on the matrix-free operator): below 1 in
+    every area, the map r <- (1 - a) r + a relu(W r + u) contracts in its linear part, and a model has one attracting
+    fixed point per input, whatever its training (the reason the labels could not differ)."""
+    out = []
+    for area in model.areas:
+        op = ConvOperator(area.rec.weight, area.spec.size)
+        out.append(float(np.abs(arpack_eigs(op, k=min(4, op.n - 2)).values).max()))
+    return out
 
 
 def count_rows(models: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -82,6 +130,7 @@ def count_rows(models: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for label in ("mono-stable", "multi-stable", "oscillatory"):
             row[label] = sum(m["stability_solution"] == label for m in ms)
         row["val accuracy (%)"] = round(100 * float(np.mean([m["val_accuracy"] for m in ms])), 1)
+        row["largest operator radius"] = round(max(max(m["operator_radius"]) for m in ms), 3)
         rows.append(row)
     return rows
 
@@ -99,6 +148,7 @@ def ablation_report(cfg: dict[str, Any]) -> tuple[Report, Table]:
             model = load_trained(cfg, dataset, depth, "anneal", where / "checkpoint.pt")
             metrics = json.loads((where / "metrics.json").read_text())
             summary, arr = probe_model(model, images, labels, sim, a)
+            summary["operator_radius"] = operator_radii(model)
             models.append({"setting": s.name, "seed": seed, "sweeps": list(s.sweeps), "ramp": list(s.ramp),
                            "weight": s.weight, "recipe": s.name == base.name,
                            "val_accuracy": metrics["val_accuracy"], "test_accuracy": metrics["test_accuracy"],

@@ -33,7 +33,6 @@ from cordsnet.claims.verdicts import (
     better,
     combine,
     significance,
-    signs,
 )
 from cordsnet.commands import command
 from cordsnet.io import write_json
@@ -259,18 +258,28 @@ def claim_c10(r, cfg):
 
 @from_report("ablation", "solutions")
 def claim_c11(r, cfg):
+    """Table S5's trends, read from the ablation's Fisher tests (its report's ``c11``)."""
     c = r["c11"]
     parts = []
+
+    def test(s: dict[str, Any]) -> str:
+        det = s.get("detectable_share_difference")
+        return (f", Fisher one-sided p = {s['p_value']:.3g}; detectable share difference "
+                + ("none with so few models" if det is None else f"{det:.2f}")) if "p_value" in s else ""
+
     if "ramp" in c:
         parts.append(f"steady-state share at the flattest ramp ({c['ramp']['flattest']}) "
                      f"{c['ramp']['steady_flattest']:.2f} vs steepest ({c['ramp']['steepest']}) "
-                     f"{c['ramp']['steady_steepest']:.2f}")
+                     f"{c['ramp']['steady_steepest']:.2f}{test(c['ramp'])}")
     if "penalty" in c:
         parts.append(f"mono-stable share at the largest penalty ({c['penalty']['largest']}) "
                      f"{c['penalty']['mono_largest']:.2f} vs smallest ({c['penalty']['smallest']}) "
-                     f"{c['penalty']['mono_smallest']:.2f}")
-    trends = [c[k]["trend"] for k in ("ramp", "penalty") if k in c]
-    return {"verdict": signs(trends, expected=2), "measured": c["rule"],
+                     f"{c['penalty']['mono_smallest']:.2f}{test(c['penalty'])}")
+    if c.get("largest_operator_radius") is not None:
+        parts.append(f"largest recurrent-operator spectral radius {c['largest_operator_radius']:.3f}"
+                     + (" (every model contractive: one attracting fixed point per input, so the labels could not "
+                        "differ)" if c.get("all_contractive") else ""))
+    return {"verdict": c["verdict"], "measured": c["rule"],
             "numbers": "; ".join(parts) + f" ({len(r['seeds'])} models per setting, R{r['depth']} on {r['dataset']})"}
 
 

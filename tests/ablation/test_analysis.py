@@ -44,27 +44,37 @@ def _model(setting, ramp, weight, sweeps, hold, stab):
             "stability_solution": stab}
 
 
-@pytest.mark.parametrize("steep_hold, low_stab, verdict", [
-    ("transient", "multi-stable", "holds"),
-    ("steady-state", "multi-stable", "not resolved at this scale"),
-    ("steady-state", "mono-stable", "not resolved at this scale"),
+def _sweeps(n, steep_hold, low_stab, flat_hold="steady-state", high_stab="mono-stable"):
+    """``n`` models at each end of both sweeps, all labelled alike at an end."""
+    return ([_model("flat", [1, 1], 1e-3, ["ramp"], flat_hold, "mono-stable")] * n
+            + [_model("steep", [1e-6, 1], 1e-3, ["ramp"], steep_hold, "mono-stable")] * n
+            + [_model("high", [1e-3, 1], 1e-2, ["penalty"], "steady-state", high_stab)] * n
+            + [_model("none", [1e-3, 1], 0.0, ["penalty"], "steady-state", low_stab)] * n)
+
+
+@pytest.mark.parametrize("n, steep_hold, low_stab, verdict", [
+    (8, "transient", "multi-stable", "holds"),  # 8 of 8 against 0 of 8 at both ends: p = 8e-5
+    (8, "steady-state", "multi-stable", "not resolved at this scale"),  # one sweep shows no difference
+    (1, "transient", "multi-stable", "not resolved at this scale"),  # one model per end cannot be significant
 ])
-def test_c11_trends(steep_hold, low_stab, verdict):
-    models = [_model("flat", [1, 1], 1e-3, ["ramp"], "steady-state", "mono-stable"),
-              _model("steep", [1e-6, 1], 1e-3, ["ramp"], steep_hold, "mono-stable"),
-              _model("high", [1e-3, 1], 1e-2, ["penalty"], "steady-state", "mono-stable"),
-              _model("none", [1e-3, 1], 0.0, ["penalty"], "steady-state", low_stab)]
-    out = c11_summary(models, {})
+def test_c11_reads_fishers_test_at_the_two_ends(n, steep_hold, low_stab, verdict):
+    out = c11_summary(_sweeps(n, steep_hold, low_stab), {})
     assert out["verdict"] == verdict
     assert out["ramp"]["flattest"] == "flat" and out["penalty"]["smallest"] == "none"
+    assert out["ramp"]["models_per_setting"] == n
 
 
-def test_c11_fails_when_a_trend_reverses():
-    models = [_model("flat", [1, 1], 1e-3, ["ramp"], "transient", "mono-stable"),
-              _model("steep", [1e-6, 1], 1e-3, ["ramp"], "steady-state", "mono-stable"),
-              _model("high", [1e-3, 1], 1e-2, ["penalty"], "steady-state", "mono-stable"),
-              _model("none", [1e-3, 1], 0.0, ["penalty"], "steady-state", "multi-stable")]
-    assert c11_summary(models, {})["verdict"] == "fails"
+def test_c11_fails_when_a_trend_reverses_significantly():
+    out = c11_summary(_sweeps(8, "steady-state", "mono-stable", flat_hold="transient", high_stab="multi-stable"), {})
+    assert out["verdict"] == "fails" and out["ramp"]["trend"] == -1.0 and out["ramp"]["p_value"] < 0.05
+
+
+def test_the_smallest_detectable_share_difference():
+    from cordsnet.ablation.analysis import detectable_share
+
+    assert detectable_share(2, 2) is None  # Fisher's test cannot go below p = 1/6 with two models a side
+    assert 0.4 < detectable_share(8, 8) < 0.7
+    assert detectable_share(20, 20) < detectable_share(8, 8)
 
 
 def test_bad_ablation_settings_name_the_key(tiny_cfg):
