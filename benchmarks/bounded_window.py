@@ -64,9 +64,12 @@ def _grad(model, x, y, sim, tr, k, penalty):
     return torch.cat([(torch.zeros_like(p) if p.grad is None else p.grad).flatten() for p in model.parameters()])
 
 
+DATASET = {"name": "fmnist"}
+
+
 def _model(cfg, results: Path, depth: int, stage: str, nonlinearity: str):
-    model = build_cordsnet(cfg, "fmnist", depth, torch.device("cpu"))
-    model.load_state_dict(load_tensors(Layout(results).checkpoint("fmnist", depth, stage))["model"])
+    model = build_cordsnet(cfg, DATASET["name"], depth)
+    model.load_state_dict(load_tensors(Layout(results).checkpoint(DATASET["name"], depth, stage))["model"])
     model.set_nonlinearity(nonlinearity)
     return model
 
@@ -132,14 +135,16 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--batches", type=int, default=4)
     p.add_argument("--depths", type=int, nargs="+", default=[2, 4])
+    p.add_argument("--dataset", default="fmnist")
+    p.add_argument("--data", help="the prepared data's folder (default: the config's paths.data beside --results)")
     p.add_argument("--out", default="results/benchmarks/bounded_window")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     cfg = load_config(a.config)
-    cfg["paths"]["data"] = str(Path(a.results).parent / cfg["paths"]["data"]) if not Path(
-        cfg["paths"]["data"]).is_absolute() else cfg["paths"]["data"]
-    train = as_tensor_data(load_split("fmnist", "train", cfg["data"], cfg["paths"]["data"]))
-    val = load_split("fmnist", "val", cfg["data"], cfg["paths"]["data"])
+    cfg["paths"]["data"] = a.data or str(Path(a.results).parent / cfg["paths"]["data"])
+    DATASET["name"] = a.dataset
+    train = as_tensor_data(load_split(a.dataset, "train", cfg["data"], cfg["paths"]["data"]))
+    val = load_split(a.dataset, "val", cfg["data"], cfg["paths"]["data"])
     rows = [measure(cfg, Path(a.results), d, a.repeats, a.batches, train, val) for d in a.depths]
     doc = {"machine": platform.processor() or platform.machine(), "threads": a.threads, "results": a.results,
            "ks": [str(k) for k in KS], "rows": rows}
