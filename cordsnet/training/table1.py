@@ -132,9 +132,9 @@ def table1_rows(layout: Layout, datasets, depths, seeds_of: SeedsOf = _main_only
                 accuracy[stage], predictions[stage] = values, files
                 st = spread(values)
                 row[column], md[column] = st["mean"], _cell(st)
-                if len(values) > 1:
-                    spreads.update({f"{column} SD": st["sd"], f"{column} min": st["min"], f"{column} max": st["max"],
-                                    f"{column} per seed": " ".join(f"{v:g}" for v in values)})
+                # every column of every row (one seed: its value, SD None), the layout the notebook reads
+                spreads.update({f"{column} SD": st["sd"], f"{column} min": st["min"], f"{column} max": st["max"],
+                                f"{column} per seed": " ".join(f"{v:g}" for v in values)})
             row.update(spreads)  # after every mean
             if len(images) != 1:
                 raise ValueError(f"Table 1's {dataset} R{depth} models were scored on different numbers of test "

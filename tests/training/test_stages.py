@@ -236,6 +236,9 @@ def test_table1_reports_mean_sd_and_every_seed(tmp_path):
     assert records[0]["seeds"] == [0, 1, 2] and records[0]["accuracy"]["finetune"] == [80.0, 82.0, 87.0]
     assert records[0]["accuracy"]["cnn"] == [90.0] * 3
     assert records[0]["predictions"]["cnn"][1] == str(layout.predictions("mnist", 2, "cnn", 1))
+    # a one-seed row has every column's per-seed value too (the training notebook reads them for every row)
+    one, *_ = table1_rows(layout, ["mnist"], [2])
+    assert one[0]["CNN per seed"] == "90" and one[0]["CNN SD"] is None
 
 
 def test_an_imported_row_is_not_trained_here(tmp_path):
