@@ -45,11 +45,12 @@ def test_smoke_scale_reproduces_every_output(smoke_repo):
     table = L.table("table1", "md").read_text()
     assert "CordsNet (fine-tuned)" in table and "smoke" in table and "packaged_subset" in table
     prov = json.loads(L.table("table1", "provenance.json").read_text())
-    # smoke trains two seeds: the CNN once, every other column per seed
-    assert prov["scale"] == "smoke" and len(prov["inputs"]) == 1 + 2 * (len(COLUMNS) - 1) and prov["seeds"] == [0, 1]
+    # smoke trains two seeds of the whole chain: every column per seed, each model's per-image predictions kept
+    assert prov["scale"] == "smoke" and len(prov["inputs"]) == 2 * len(COLUMNS) and prov["seeds"] == [0, 1]
     metrics = json.loads(L.table("table1", "metrics.json").read_text())
     for stage, column in COLUMNS.items():  # Table 1 shows the mean of each stage's own measured numbers
-        seeds = [None] if stage == "cnn" else [None, 1]
+        seeds = [None, 1]
+        assert all(L.predictions("mnist", 2, stage, k).is_file() for k in seeds)
         measured = [round(100 * json.loads(L.metrics("mnist", 2, stage, k).read_text())["test_accuracy"], 2)
                     for k in seeds]
         assert metrics["mnist"]["R2"][column] == pytest.approx(sum(measured) / len(measured), abs=0.006)
