@@ -24,6 +24,7 @@ import json
 import platform
 import statistics
 import time
+import timeit
 from pathlib import Path
 
 import torch
@@ -109,12 +110,8 @@ def measure(cfg, results: Path, depth: int, repeats: int, batches: int, train, v
             opt.zero_grad(set_to_none=True)
             _loss(model, *xs[0], sim, tr, k, True).backward()
             opt.step()
-        update()
-        times = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            update()
-            times.append(time.perf_counter() - t0)
+        update()  # warm-up
+        times = timeit.repeat(update, number=1, repeat=repeats)
         cos = [float(torch.nn.functional.cosine_similarity(_grad(model, x, y, sim, tr, k, True), f, dim=0))
                for (x, y), f in zip(xs, full, strict=True)]
         fine, fine_s = _fine_tune(cfg, results, depth, "anneal", "relu", 3e-4, True, k, train, val)

@@ -19,7 +19,7 @@ from scipy.stats import fisher_exact
 
 from cordsnet.ablation.classify import MONO, STEADY, Criteria, probe_model
 from cordsnet.ablation.settings import ablation_row, recipe, settings
-from cordsnet.claims.verdicts import significance, signs
+from cordsnet.claims.verdicts import MISSING, significance
 from cordsnet.commands import command
 from cordsnet.dynamics.eigen import arpack_eigs
 from cordsnet.dynamics.operators import ConvOperator
@@ -71,7 +71,7 @@ def c11_summary(models: list[dict[str, Any]], cfg: dict[str, Any]) -> dict[str, 
                        ("largest", "smallest"), "mono")
     out.update({k: v for k, v in (("ramp", ramp), ("penalty", pen)) if v is not None})
     tests = [(out[k]["trend"], out[k]["p_value"]) for k in ("ramp", "penalty") if k in out]
-    out["verdict"] = significance(tests, ALPHA) if len(tests) == 2 else signs([], expected=2)
+    out["verdict"] = significance(tests, ALPHA) if len(tests) == 2 else MISSING  # both sweeps are needed
     radii = [max(m["operator_radius"]) for m in models if m.get("operator_radius")]
     out["all_contractive"] = bool(radii) and max(radii) < 1.0
     out["largest_operator_radius"] = max(radii) if radii else None
@@ -92,13 +92,13 @@ def _sweep_trend(models: list[dict[str, Any]], sweep: str, value, key: str, labe
     values = {m["setting"]: value(m) for m in rows}
     high, low = max(values, key=values.get), min(values, key=values.get)
 
-    def share(setting: str) -> float:
+    def counts(setting: str) -> tuple[int, int]:
+        """(models labelled ``label``, models) at ``setting``"""
         chosen = [m for m in rows if m["setting"] == setting]
-        return sum(m[key] == label for m in chosen) / len(chosen)
+        return sum(m[key] == label for m in chosen), len(chosen)
 
-    at_high, at_low = share(high), share(low)
-    n_high, n_low = (sum(m["setting"] == s for m in rows) for s in (high, low))
-    k_high, k_low = round(at_high * n_high), round(at_low * n_low)
+    (k_high, n_high), (k_low, n_low) = counts(high), counts(low)
+    at_high, at_low = k_high / n_high, k_low / n_low
     return {ends[0]: high, ends[1]: low, f"{prefix}_{ends[0]}": at_high, f"{prefix}_{ends[1]}": at_low,
             "models_per_setting": n_high, "trend": at_high - at_low,
             "p_value": fisher_trend(k_high, n_high, k_low, n_low),

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from cordsnet.claims.paired import is_primary_row, row_text
-from cordsnet.claims.statistics import decide, paired_difference, share_verdict, unit_difference
+from cordsnet.claims.paired import is_primary_row, row_text, vote
+from cordsnet.claims.statistics import paired_difference, share_verdict, unit_difference
 from cordsnet.claims.verdicts import UNRESOLVED, combine
 
 
@@ -20,20 +20,13 @@ def sequences_claim(rows: list[tuple[str, int]], reports: list[dict[str, Any]], 
     primary = [is_primary_row(c, d, n) for d, n in rows]
     diffs = [paired_difference(np.asarray(r["repeat_correct"])[None], np.asarray(r["first_correct"])[None],
                                c["confidence"], c["power"], seed_variance=0.0) for r in reports]
-    margin = -c["comparable_points"]
-    decision = decide([d for d, p in zip(diffs, primary, strict=True) if p], margin, 1 - c["confidence"])
-    decided = iter(decision.rows)
-    verdicts, parts, entries = [decision.verdict], [], []
-    for (d, n), r, diff, p in zip(rows, reports, diffs, primary, strict=True):
+    entries = [{"row": f"{d} R{n}", "seed_variance_pooled": False, "unit": "sequences"} for d, n in rows]
+    verdicts, parts = [vote(entries, diffs, primary, -c["comparable_points"], c["confidence"])], []
+    for r, entry in zip(reports, entries, strict=True):
         stable, (lo, hi) = share_verdict(r["image_segments_stable"], r["image_segments"], c["stable_share"],
                                          c["confidence"])
-        entry = {"row": f"{d} R{n}", "primary": p, **diff.as_dict(), "margin": margin, "seed_variance_pooled": False,
-                 "unit": "sequences"}
-        if p:
-            entry.update({k: v for k, v in next(decided).items() if k.startswith("p_") or k in ("cleared",
-                                                                                                "wrong_side")})
+        if entry["primary"]:
             verdicts.append(stable)
-        entries.append(entry)
         share = r["image_segments_stable"] / max(r["image_segments"], 1)
         parts.append(f"{row_text(entry, 'sequences')}; stable {100 * share:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}] of "
                      f"{r['image_segments']} image segments ({stable})")
@@ -67,16 +60,15 @@ def procrustes_claim(r: dict[str, Any], c: dict[str, Any]) -> dict[str, Any]:
         d = [scale * (o - x) for o, x in zip(m["per_seed"][larger], m["per_seed"]["cordsnet"], strict=True)]
         diffs.append(unit_difference(d, c["confidence"], c["power"]))
         entries.append((size, m, larger))
-    decision = decide(diffs, margin, 1 - c["confidence"])
-    rows = []
-    for (size, m, larger), e in zip(entries, decision.rows, strict=True):
-        rows.append({**e, "row": f"N={size} ({larger} minus CordsNet)", "primary": True,
-                     "seed_variance_pooled": False, "unit": "% of range"})
+    rows = [{"row": f"N={size} ({larger} minus CordsNet)", "seed_variance_pooled": False, "unit": "% of range"}
+            for size, _, larger in entries]
+    verdict = vote(rows, diffs, [True] * len(rows), margin, c["confidence"])
+    for (size, m, larger), e in zip(entries, rows, strict=True):
         lo, hi = e["ci"]
         parts.append(f"N={size}: CordsNet {m['cordsnet']:.3f}, low-rank {m['lowrank']:.3f}, sparse {m['sparse']:.3f} "
                      f"(floor {m['floor']:.3f}, ceiling {m['ceiling']:.3f}); {larger} minus CordsNet "
                      f"{e['estimate']:+.1f} [{lo:+.1f}, {hi:+.1f}] % of the range ({e['seeds']} seeds)")
-    return {"verdict": decision.verdict, "rows": rows,
+    return {"verdict": verdict, "rows": rows,
             "measured": "the larger of the low-rank and sparse networks' Procrustes distance to the FC-RNN minus "
                         "CordsNet's, per seed, in % of the floor (FC-RNN vs another seed) to ceiling (untrained) "
                         f"range; CordsNet non-inferior within {100 * c['procrustes_margin']:g}% of the range "

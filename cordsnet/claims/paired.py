@@ -62,6 +62,21 @@ def seed_variance(scores: list[tuple[np.ndarray, np.ndarray]], declared: float) 
     return float(np.mean(variances)) if variances else float(declared)
 
 
+def vote(entries: list[dict[str, Any]], diffs: list[PairedDifference], primary: list[bool], margin: float,
+         confidence: float) -> str:
+    """The claim's verdict over its primary rows (:func:`~cordsnet.claims.statistics.decide`, Holm), each row's entry
+    completed with its difference, the margin, and (primary rows) its p-values and outcome; the secondary rows are
+    reported and do not vote."""
+    decision = decide([d for d, p in zip(diffs, primary, strict=True) if p], margin, 1 - confidence)
+    decided = iter(decision.rows)
+    for entry, d, p in zip(entries, diffs, primary, strict=True):
+        entry.update({"primary": p, **d.as_dict(), "margin": margin})
+        if p:
+            entry.update({k: v for k, v in next(decided).items()
+                          if k.startswith("p_") or k in ("cleared", "wrong_side")})
+    return decision.verdict
+
+
 def compare(table: dict[str, Any], a: str, b: str, claims: dict[str, Any], margin: float,
             read: Reader = load_predictions) -> dict[str, Any]:
     """Stage ``a`` minus stage ``b`` (points) in every row of Table 1, against ``margin``: per row the estimate, its
@@ -72,18 +87,10 @@ def compare(table: dict[str, Any], a: str, b: str, claims: dict[str, Any], margi
     pooled = seed_variance(scores, claims["seed_variance"])
     diffs: list[PairedDifference] = [
         paired_difference(sa, sb, claims["confidence"], claims["power"], seed_variance=pooled) for sa, sb in scores]
-    is_primary = [is_primary_row(claims, r["dataset"], r["depth"]) for r in rows]
-    decision = decide([d for d, p in zip(diffs, is_primary, strict=True) if p], margin, 1 - claims["confidence"])
-    decided = iter(decision.rows)
-    out = []
-    for r, d, p in zip(rows, diffs, is_primary, strict=True):
-        entry = {"row": f"{r['dataset']} R{r['depth']}", "primary": p, **d.as_dict(), "margin": margin,
-                 "seed_variance_pooled": len(r["seeds"]) == 1}
-        if p:
-            entry.update({k: v for k, v in next(decided).items() if k.startswith("p_") or k in ("cleared",
-                                                                                                 "wrong_side")})
-        out.append(entry)
-    return {"verdict": decision.verdict, "rows": out, "seed_variance_one_seed_rows": pooled}
+    primary = [is_primary_row(claims, r["dataset"], r["depth"]) for r in rows]
+    out = [{"row": f"{r['dataset']} R{r['depth']}", "seed_variance_pooled": len(r["seeds"]) == 1} for r in rows]
+    verdict = vote(out, diffs, primary, margin, claims["confidence"])
+    return {"verdict": verdict, "rows": out, "seed_variance_one_seed_rows": pooled}
 
 
 def row_text(entry: dict[str, Any], unit: str = "images") -> str:

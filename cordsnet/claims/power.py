@@ -7,8 +7,9 @@ averaged over the seeds, and the seed variance of the difference (measured, or p
 seeds, or ``claims.seed_variance``). With S' seeds the standard error is ``sqrt(image / S' + seed / S')`` (the image
 term shrinks as each image's difference is averaged over more seeds: an upper bound on the gain when seeds agree on
 images), the degrees of freedom Welch's, and the detectable distance from the margin ``(t_{1-alpha/2} + t_power) SE``
-(:mod:`cordsnet.claims.statistics`). The price of a seed is the mean over the row's extra seeds of the seconds
-their stages took; on a machine whose cores are all busy it adds about that divided by the cores to the wall time.
+(the scorecard's own rules, :mod:`cordsnet.claims.statistics`). The price of a seed is the mean over the row's extra
+seeds of the seconds their stages took; on a machine whose cores are all busy it adds about that divided by the cores
+to the wall time.
 
     python -m cordsnet.cli claims-power --config config/config.yaml     # -> <results>/tables/claims_power.{csv,md}
 """
@@ -21,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from cordsnet.claims.paired import is_primary_row, row_scores, seed_variance
+from cordsnet.claims.statistics import interval, welch
 from cordsnet.commands import command
 from cordsnet.layout import Layout
 from cordsnet.provenance import record
@@ -44,14 +45,10 @@ def seed_price(costs: list[dict[str, Any]], dataset: str, depth: int) -> float |
 
 
 def detectable(image: float, seed: float, seeds: int, images: int, confidence: float, power: float) -> tuple:
-    """(SE, df, detectable distance) with ``seeds`` seeds, from one seed's image term and the seed variance."""
-    v_img, v_seed = image / seeds, seed / seeds
-    df_seed = max(seeds - 1, 1)
-    denom = v_img ** 2 / max(images - 1, 1) + v_seed ** 2 / df_seed
-    df = (v_img + v_seed) ** 2 / denom if denom > 0 else float(images - 1)
-    se = float(np.sqrt(v_img + v_seed))
-    t = stats.t.ppf(1 - (1 - confidence) / 2, df) + stats.t.ppf(power, df)
-    return se, float(df), float(t * se)
+    """(SE, df, detectable distance) with ``seeds`` seeds, from one seed's image term and the seed variance, by the
+    scorecard's own rules (:func:`~cordsnet.claims.statistics.welch`, :func:`~cordsnet.claims.statistics.interval`)."""
+    se, df = welch(image / seeds, images, seed, seeds)
+    return se, df, interval(0.0, se, df, confidence, power)[1]
 
 
 def plan(table: dict[str, Any], costs: list[dict[str, Any]], claims: dict[str, Any], cores: int = 2,

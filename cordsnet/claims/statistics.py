@@ -53,6 +53,24 @@ class PairedDifference:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
 
 
+def welch(v_img: float, images: int, var_seed: float, seeds: int) -> tuple[float, float]:
+    """(SE, Welch-Satterthwaite df) of a difference with image term ``v_img`` (its variance over ``images``,
+    already divided by them) and seed variance ``var_seed`` over ``seeds``. A one-seed row's declared seed variance
+    counts with the df it was pooled with (taken as 2: few seeds)."""
+    v_seed = var_seed / seeds
+    df_seed = (seeds - 1) if seeds > 1 else 2
+    denom = (v_img ** 2) / max(images - 1, 1) + (v_seed ** 2) / df_seed
+    df = float((v_img + v_seed) ** 2 / denom) if denom > 0 else float(images - 1)
+    return float(np.sqrt(v_img + v_seed)), df
+
+
+def interval(estimate: float, se: float, df: float, confidence: float, power: float
+             ) -> tuple[tuple[float, float], float]:
+    """(the two-sided ``confidence`` t interval, the distance from a margin detected with probability ``power``)."""
+    t = stats.t.ppf(1 - (1 - confidence) / 2, df)
+    return (estimate - t * se, estimate + t * se), float((t + stats.t.ppf(power, df)) * se)
+
+
 def paired_difference(a: np.ndarray, b: np.ndarray, confidence: float = 0.95, power: float = 0.8,
                       seed_variance: float | None = None) -> PairedDifference:
     """``a``, ``b``: correctness (0/1), seeds x images, the same images in the same order for both.
@@ -72,17 +90,10 @@ def paired_difference(a: np.ndarray, b: np.ndarray, confidence: float = 0.95, po
         var_seed = float(seed_variance)
     else:
         raise ValueError("a one-seed row needs a declared seed_variance (e.g. pooled from the rows with seeds)")
-    v_seed = var_seed / s
-    se = float(np.sqrt(v_img + v_seed))
-    # Welch-Satterthwaite; a declared seed variance counts with the df it was pooled with (taken as 2: few seeds)
-    df_seed = (s - 1) if s > 1 else 2
-    denom = (v_img ** 2) / max(n - 1, 1) + (v_seed ** 2) / df_seed
-    df = float((v_img + v_seed) ** 2 / denom) if denom > 0 else float(n - 1)
-    alpha = 1.0 - confidence
-    t = stats.t.ppf(1 - alpha / 2, df)
+    se, df = welch(v_img, n, var_seed, s)
     est = float(d.mean())
-    return PairedDifference(est, se, df, (est - t * se, est + t * se), float((t + stats.t.ppf(power, df)) * se), s,
-                            n, var_seed)
+    ci, detectable = interval(est, se, df, confidence, power)
+    return PairedDifference(est, se, df, ci, detectable, s, n, var_seed)
 
 
 def unit_difference(d: Sequence[float], confidence: float = 0.95, power: float = 0.8) -> PairedDifference:
@@ -92,11 +103,10 @@ def unit_difference(d: Sequence[float], confidence: float = 0.95, power: float =
     d = np.asarray(d, dtype=float)
     if len(d) < 2:
         raise ValueError("an interval over units needs at least two of them (e.g. cognitive.seeds >= 2)")
-    s, df = float(d.std(ddof=1) / np.sqrt(len(d))), float(len(d) - 1)
-    t = stats.t.ppf(1 - (1 - confidence) / 2, df)
+    se, df = float(d.std(ddof=1) / np.sqrt(len(d))), float(len(d) - 1)
     est = float(d.mean())
-    return PairedDifference(est, s, df, (est - t * s, est + t * s), float((t + stats.t.ppf(power, df)) * s),
-                            len(d), 0, float(d.var(ddof=1)))
+    ci, detectable = interval(est, se, df, confidence, power)
+    return PairedDifference(est, se, df, ci, detectable, len(d), 0, float(d.var(ddof=1)))
 
 
 def mcnemar_p(a: Sequence[bool], b: Sequence[bool]) -> float:
